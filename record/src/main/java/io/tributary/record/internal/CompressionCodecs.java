@@ -13,6 +13,7 @@ import net.jpountz.lz4.LZ4Factory;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
 import net.jpountz.xxhash.XXHashFactory;
+import org.xerial.snappy.SnappyError;
 import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
 
@@ -71,6 +72,15 @@ public final class CompressionCodecs {
      * @throws IOException (or a codec's RuntimeException) if the stream is malformed
      */
     public static ByteBuffer decompress(Compression compression, ByteBuffer compressed) throws IOException {
+        try {
+            return decompressStream(compression, compressed);
+        } catch (SnappyError e) {
+            // snappy-java reports corrupt input (e.g. an impossible chunk size) as an Error.
+            throw new IOException("corrupt snappy stream: " + e.getMessage(), e);
+        }
+    }
+
+    private static ByteBuffer decompressStream(Compression compression, ByteBuffer compressed) throws IOException {
         int sizeHint = Math.max(256, (int) Math.min((long) compressed.remaining() * 4, 1 << 24));
         try (InputStream in = wrapForInput(compression, new ByteBufferInputStream(compressed))) {
             byte[] out = new byte[sizeHint];

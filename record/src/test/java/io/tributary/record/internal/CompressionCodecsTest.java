@@ -62,6 +62,17 @@ class CompressionCodecsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void shouldTurnSnappyErrorForCorruptChunkSizeIntoIOException() throws IOException {
+        ByteBuffer c = compress(Compression.SNAPPY, "hello hello hello".getBytes(), 0);
+        ByteBuffer corrupt = ByteBuffer.allocate(c.remaining());
+        corrupt.put(c.duplicate()).flip();
+        corrupt.putInt(16, -16_777_196); // first chunk's size, right after the 16-byte xerial header
+        assertThatThrownBy(() -> CompressionCodecs.decompress(Compression.SNAPPY, corrupt))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("snappy");
+    }
+
     private static ByteBuffer compress(Compression compression, byte[] data, int reserved) throws IOException {
         ByteBuffer initial = ByteBuffer.allocate(reserved + 16);
         initial.position(reserved);
