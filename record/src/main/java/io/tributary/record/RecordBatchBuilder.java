@@ -111,7 +111,11 @@ public final class RecordBatchBuilder {
         return this;
     }
 
-    /** Idempotent producer state; the first record gets {@code baseSequence}. */
+    /**
+     * Idempotent producer state; the first record gets {@code baseSequence}. As in Kafka, a
+     * producerId other than -1 needs producerEpoch &gt;= 0 and baseSequence &gt;= 0 (not checked for
+     * control batches), and a transactional batch needs a producerId; {@link #build()} enforces it.
+     */
     public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence) {
         checkNotBuilt();
         this.producerId = producerId;
@@ -290,6 +294,7 @@ public final class RecordBatchBuilder {
         if (recordCount == 0) {
             throw new IllegalStateException("cannot build an empty batch: append at least one record first");
         }
+        checkProducerState();
         int appendedLastDelta = (int) (lastOffset - baseOffset);
         int lastOffsetDelta = appendedLastDelta;
         if (lastOffsetDeltaOverridden) {
@@ -338,6 +343,22 @@ public final class RecordBatchBuilder {
         built = new RecordBatch(out.slice(0, size));
         buffer = null;
         return built;
+    }
+
+    /** The producer-state rules of Kafka's {@code MemoryRecordsBuilder}, so a broker never sees worse. */
+    private void checkProducerState() {
+        if (producerId != NO_PRODUCER_ID) {
+            if (producerEpoch < 0) {
+                throw new IllegalStateException("producerEpoch " + producerEpoch + " with producerId " + producerId
+                        + ": expected at least 0");
+            }
+            if (baseSequence < 0 && !control) {
+                throw new IllegalStateException("baseSequence " + baseSequence + " with producerId " + producerId
+                        + ": expected at least 0");
+            }
+        } else if (transactional) {
+            throw new IllegalStateException("a transactional batch needs a producerId, got " + producerId);
+        }
     }
 
     private short attributes() {

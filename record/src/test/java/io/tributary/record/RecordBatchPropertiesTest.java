@@ -203,7 +203,8 @@ class RecordBatchPropertiesTest {
     private static Arbitrary<BatchSpec> batchSpecs(Arbitrary<List<RecordSpec>> records) {
         Arbitrary<Long> baseOffset = Arbitraries.longs().between(0, Long.MAX_VALUE / 2);
         Arbitrary<Integer> epoch = Arbitraries.integers().between(-1, Integer.MAX_VALUE);
-        Arbitrary<Long> producerId = Arbitraries.longs().between(-1, Long.MAX_VALUE);
+        Arbitrary<Long> producerId = Arbitraries.oneOf(Arbitraries.just(NO_PRODUCER_ID),
+                Arbitraries.longs().between(0, Long.MAX_VALUE));
         Arbitrary<Short> producerEpoch = Arbitraries.shorts().between((short) -1, Short.MAX_VALUE);
         Arbitrary<Integer> baseSequence = Arbitraries.oneOf(Arbitraries.just(NO_SEQUENCE),
                 Arbitraries.integers().between(0, Integer.MAX_VALUE));
@@ -211,8 +212,11 @@ class RecordBatchPropertiesTest {
         Arbitrary<Integer> extraDelta = Arbitraries.frequencyOf(
                 net.jqwik.api.Tuple.of(4, Arbitraries.just(0)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(1, 1000)));
+        // Producer state as Kafka's builder accepts it: all -1, or all set (transactional needs an id).
         return Combinators.combine(baseOffset, epoch, producerId, producerEpoch, baseSequence, transactional,
-                extraDelta, records).as(BatchSpec::new);
+                extraDelta, records).as((o, e, pid, pe, seq, txn, extra, rs) -> pid == NO_PRODUCER_ID
+                        ? new BatchSpec(o, e, NO_PRODUCER_ID, NO_PRODUCER_EPOCH, NO_SEQUENCE, false, extra, rs)
+                        : new BatchSpec(o, e, pid, (short) Math.max(0, pe), Math.max(0, seq), txn, extra, rs));
     }
 
     private static Arbitrary<List<RecordSpec>> records(Arbitrary<byte[]> payloads, int maxRecords) {

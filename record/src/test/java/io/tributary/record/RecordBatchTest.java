@@ -360,6 +360,22 @@ class RecordBatchTest {
     }
 
     @Test
+    void shouldRefuseInconsistentProducerStateLikeKafka() {
+        RecordBatchBuilder noSequence = new RecordBatchBuilder(Compression.NONE, 100).producer(1L, (short) 0, -1);
+        noSequence.append(0L, null, null);
+        assertThatThrownBy(noSequence::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("baseSequence -1");
+        RecordBatchBuilder noEpoch = new RecordBatchBuilder(Compression.NONE, 100).producer(1L, (short) -1, 0);
+        noEpoch.append(0L, null, null);
+        assertThatThrownBy(noEpoch::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("producerEpoch -1");
+        RecordBatchBuilder txnWithoutProducer = new RecordBatchBuilder(Compression.NONE, 100).transactional(true);
+        txnWithoutProducer.append(0L, null, null);
+        assertThatThrownBy(txnWithoutProducer::build).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("producerId");
+    }
+
+    @Test
     void shouldRefuseToBuildEmptyBatch() {
         assertThatThrownBy(() -> new RecordBatchBuilder(Compression.NONE, 100).build())
                 .isInstanceOf(IllegalStateException.class);
@@ -404,6 +420,7 @@ class RecordBatchTest {
     @Test
     void shouldWriteAttributesForTransactionalControlAndLogAppendTime() {
         RecordBatchBuilder builder = new RecordBatchBuilder(Compression.SNAPPY, 1 << 20)
+                .producer(1L, (short) 0, 0)
                 .transactional(true)
                 .control(true)
                 .logAppendTime(123L);
