@@ -147,6 +147,11 @@ public final class RecordBatch {
         return (attributes() & DELETE_HORIZON_FLAG_MASK) != 0;
     }
 
+    /** The compaction delete horizon (the baseTimestamp) if attribute bit 6 is set, else -1. */
+    public long deleteHorizonMs() {
+        return hasDeleteHorizonMs() ? baseTimestamp() : NO_TIMESTAMP;
+    }
+
     public int lastOffsetDelta() {
         return buffer.getInt(LAST_OFFSET_DELTA_OFFSET);
     }

@@ -44,6 +44,7 @@ public final class RecordBatchBuilder {
     private long baseOffset = 0L;
     private TimestampType timestampType = TimestampType.CREATE_TIME;
     private long logAppendTime = NO_TIMESTAMP;
+    private long deleteHorizonMs = NO_TIMESTAMP;
     private int partitionLeaderEpoch = NO_PARTITION_LEADER_EPOCH;
     private long producerId = NO_PRODUCER_ID;
     private short producerEpoch = NO_PRODUCER_EPOCH;
@@ -102,6 +103,22 @@ public final class RecordBatchBuilder {
         checkNotBuilt();
         this.timestampType = TimestampType.LOG_APPEND_TIME;
         this.logAppendTime = logAppendTimeMs;
+        return this;
+    }
+
+    /**
+     * For compaction (Kafka KIP-534): marks the batch with a delete horizon, after which its
+     * tombstones and transaction markers may be removed. Sets attribute bit 6 and stores the
+     * horizon as baseTimestamp, which record timestamp deltas are then relative to. Before the
+     * first append; must not be -1.
+     */
+    public RecordBatchBuilder deleteHorizonMs(long deleteHorizonMs) {
+        checkNoRecords("deleteHorizonMs");
+        if (deleteHorizonMs == NO_TIMESTAMP) {
+            throw new IllegalArgumentException("deleteHorizonMs must not be " + NO_TIMESTAMP);
+        }
+        this.deleteHorizonMs = deleteHorizonMs;
+        this.baseTimestamp = deleteHorizonMs;
         return this;
     }
 
@@ -217,7 +234,9 @@ public final class RecordBatchBuilder {
         }
         Header[] hs = headers == null ? NO_HEADERS : headers;
         if (recordCount == 0) {
-            baseTimestamp = timestamp;
+            if (deleteHorizonMs == NO_TIMESTAMP) {
+                baseTimestamp = timestamp;
+            }
             maxTimestamp = timestamp;
         } else if (timestamp > maxTimestamp) {
             maxTimestamp = timestamp;
@@ -372,6 +391,9 @@ public final class RecordBatchBuilder {
         if (control) {
             attributes |= CONTROL_FLAG_MASK;
         }
+        if (deleteHorizonMs != NO_TIMESTAMP) {
+            attributes |= DELETE_HORIZON_FLAG_MASK;
+        }
         return (short) attributes;
     }
 
@@ -401,15 +423,39 @@ public final class RecordBatchBuilder {
                 + Varints.sizeOfVarint(headers.length);
         for (int i = 0; i < headers.length; i++) {
             Header header = Objects.requireNonNull(headers[i], "header");
-            byte[] keyBytes = header.key().getBytes(StandardCharsets.UTF_8);
+            int keyLength;
             if (headerKeysOut != null) {
-                headerKeysOut[i] = keyBytes;
+                headerKeysOut[i] = header.key().getBytes(StandardCharsets.UTF_8);
+                keyLength = headerKeysOut[i].length;
+            } else {
+                keyLength = utf8Length(header.key());
             }
             int headerValueSize = header.value() == null ? -1 : header.value().length;
-            size += Varints.sizeOfVarint(keyBytes.length) + keyBytes.length
+            size += Varints.sizeOfVarint(keyLength) + keyLength
                     + Varints.sizeOfVarint(headerValueSize) + Math.max(headerValueSize, 0);
         }
         return size;
+    }
+
+    /** UTF-8 length of {@code s} as {@link String#getBytes} encodes it (a lone surrogate becomes '?'). */
+    static int utf8Length(String s) {
+        int length = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                length += 1;
+            } else if (c < 0x800) {
+                length += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                length += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                length += 1; // unpaired: encoded as '?'
+            } else {
+                length += 3;
+            }
+        }
+        return length;
     }
 
     private void checkNotBuilt() {

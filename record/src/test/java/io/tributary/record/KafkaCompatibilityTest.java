@@ -141,6 +141,34 @@ class KafkaCompatibilityTest {
         assertThat(toArray(ours.buffer())).isEqualTo(toArray(kafkaBytes));
     }
 
+    @org.junit.jupiter.api.Test
+    void shouldWriteIdenticalBytesWithDeleteHorizon() {
+        long horizon = 1_750_000_000_000L;
+        MemoryRecordsBuilder kafkaBuilder = new MemoryRecordsBuilder(
+                new org.apache.kafka.common.utils.ByteBufferOutputStream(1024), (byte) 2,
+                org.apache.kafka.common.compress.Compression.NONE,
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, BASE_OFFSET, -1L, PRODUCER_ID,
+                PRODUCER_EPOCH, BASE_SEQUENCE, false, false, LEADER_EPOCH, Integer.MAX_VALUE, horizon);
+        RecordBatchBuilder ourBuilder = new RecordBatchBuilder(Compression.NONE, 1 << 20)
+                .baseOffset(BASE_OFFSET)
+                .partitionLeaderEpoch(LEADER_EPOCH)
+                .producer(PRODUCER_ID, PRODUCER_EPOCH, BASE_SEQUENCE)
+                .deleteHorizonMs(horizon);
+        for (RecordSpec r : sampleRecords()) {
+            kafkaBuilder.append(r.timestamp(), r.key(), r.value(), kafkaHeaders(r.headers()));
+            ourBuilder.append(r.timestamp(), wrap(r.key()), wrap(r.value()), r.headers().toArray(new Header[0]));
+        }
+        ByteBuffer kafkaBytes = kafkaBuilder.build().buffer();
+        RecordBatch ours = ourBuilder.build();
+        assertThat(toArray(ours.buffer())).isEqualTo(toArray(kafkaBytes));
+        assertThat(ours.hasDeleteHorizonMs()).isTrue();
+        assertThat(ours.deleteHorizonMs()).isEqualTo(horizon);
+        MutableRecordBatch kafkaBatch = MemoryRecords.readableRecords(ours.buffer()).batches().iterator().next();
+        assertThat(kafkaBatch.deleteHorizonMs()).hasValue(horizon);
+        assertSameBatch(ours, kafkaBatch);
+        assertRecords(ours, sampleRecords(), BASE_OFFSET);
+    }
+
     // ---- generators: Kafka's builder refuses negative timestamps (other than -1), needs a producer id
     //      for transactional batches and cannot override lastOffsetDelta ----
 

@@ -183,6 +183,11 @@ class RecordBatchPropertiesTest {
         }
     }
 
+    @Property(tries = 500)
+    void utf8LengthMatchesStringGetBytes(@ForAll String s) {
+        assertThat(RecordBatchBuilder.utf8Length(s)).isEqualTo(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+
     // ---- generators ----
 
     @Provide
