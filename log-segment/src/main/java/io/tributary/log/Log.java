@@ -577,8 +577,14 @@ public final class Log implements Closeable {
                 ByteBuffer buf;
                 try {
                     buf = seg.read(startOffset, maxBytes, bound, true, config.readVerifyCrc());
+                } catch (java.io.EOFException e) {
+                    // The segment was cut back (truncation) while we read: look again.
+                    break;
                 } catch (IOException e) {
-                    throw fail("read of " + seg.logFile(), e);
+                    // A read error does not fail the log for writes: the data already written is
+                    // not at risk from it, and the caller gets a storage error for this read.
+                    throw new LogException("read of offset " + startOffset + " from " + seg.logFile()
+                            + " failed: " + e, e);
                 } finally {
                     seg.release();
                 }

@@ -276,9 +276,6 @@ public final class LogSegment {
             maxTs = Math.max(maxTs, info.maxTimestamp());
         }
         BatchInfo last = infos.get(infos.size() - 1);
-        if (size == 0) {
-            createdMs = Math.max(createdMs, 0);
-        }
         maxTimestamp = maxTs;
         nextOffset = last.lastOffset() + 1;
         size = start + length; // publish last: readers bound their reads by size
