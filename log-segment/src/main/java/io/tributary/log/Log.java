@@ -143,7 +143,7 @@ public final class Log implements Closeable {
                         seg.onBecomeInactive();
                     }
                 } else {
-                    loadTrustedSegment(seg);
+                    truncatedTail = loadTrustedSegment(seg);
                 }
             }
             if (truncatedTail) {
@@ -195,11 +195,16 @@ public final class Log implements Closeable {
         }
     }
 
-    /** A segment wholly below the recovery point: trusted, only its tail walked. */
-    private void loadTrustedSegment(LogSegment seg) throws IOException {
+    /**
+     * A segment wholly below the recovery point: trusted, only its tail walked.
+     *
+     * @return true when rebuilding its indexes found damage and cut it (later segments must then go,
+     *     or the log would have a hole in its offsets)
+     */
+    private boolean loadTrustedSegment(LogSegment seg) throws IOException {
         boolean indexesSane = indexesSane(seg);
         if (indexesSane && seg.loadTail() && seg.finalTimeIndexEntryMatches()) {
-            return;
+            return false;
         }
         // A damaged index (or a tail that does not parse): rebuild everything for this segment.
         LOG.warn("Indexes of {} are missing or damaged; rebuilding them from the log", seg.logFile());
@@ -213,11 +218,12 @@ public final class Log implements Closeable {
         LogSegment.RecoveryResult r = rebuilt.recover(base);
         if (r.truncatedBytes() > 0) {
             // Below the recovery point: this data was acknowledged as flushed. Say so loudly.
-            LOG.error("Segment {} is damaged below the recovery point: {} at position {}; {} bytes after it were"
-                    + " dropped and must be restored from a replica", rebuilt.logFile(), r.problem(), r.validBytes(),
-                    r.truncatedBytes());
+            LOG.error("Segment {} is damaged below the recovery point: {} at position {}; {} bytes after it and"
+                    + " every later segment were dropped and must be restored from a replica", rebuilt.logFile(),
+                    r.problem(), r.validBytes(), r.truncatedBytes());
         }
         rebuilt.onBecomeInactive();
+        return r.truncatedBytes() > 0;
     }
 
     private static boolean indexesSane(LogSegment seg) throws IOException {

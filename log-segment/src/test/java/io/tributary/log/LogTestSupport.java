@@ -1,16 +1,30 @@
 package io.tributary.log;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.tributary.log.internal.LogFiles;
 import io.tributary.record.Compression;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
+import io.tributary.record.RecordBatchFormat;
 import io.tributary.record.RecordBatches;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
-/** Builds batches and reads records back, for the log tests. */
+/** Builds batches, reads records back, and damages files, for the log tests. */
 final class LogTestSupport {
     private LogTestSupport() {
     }
@@ -23,6 +37,24 @@ final class LogTestSupport {
                     ByteBuffer.wrap(value(prefix + i, valueBytes)));
         }
         return b.build().buffer();
+    }
+
+    /** A batch of one record per value, all with timestamp {@code ts}, values padded with zeros to {@code valueBytes}. */
+    static ByteBuffer batchOf(List<String> values, int valueBytes, long ts) {
+        RecordBatchBuilder b = new RecordBatchBuilder(Compression.NONE, Integer.MAX_VALUE);
+        for (int i = 0; i < values.size(); i++) {
+            b.append(ts, ByteBuffer.wrap(("k" + i).getBytes(StandardCharsets.UTF_8)),
+                    ByteBuffer.wrap(value(values.get(i), valueBytes)));
+        }
+        return b.build().buffer();
+    }
+
+    /** Several batches back to back in one buffer, as one append call takes them. */
+    static ByteBuffer concat(List<ByteBuffer> batches) {
+        int size = batches.stream().mapToInt(ByteBuffer::remaining).sum();
+        ByteBuffer all = ByteBuffer.allocate(size);
+        batches.forEach(b -> all.put(b.duplicate()));
+        return all.flip();
     }
 
     static byte[] value(String text, int size) {
@@ -48,5 +80,157 @@ final class LogTestSupport {
             });
         }
         return out;
+    }
+
+    /** Every record from the log start offset to the log end offset, read in small steps, as "offset:value". */
+    static List<String> readAll(Log log) {
+        List<String> out = new ArrayList<>();
+        long offset = log.logStartOffset();
+        while (offset < log.logEndOffset()) {
+            LogReadResult r = log.read(offset, 1000, Long.MAX_VALUE);
+            for (String s : offsetsAndValues(r.records())) {
+                if (offsetOf(s) >= offset) {
+                    out.add(s);
+                }
+            }
+            if (r.nextOffset() <= offset) {
+                throw new AssertionError("read at " + offset + " made no progress: " + r);
+            }
+            offset = r.nextOffset();
+        }
+        return out;
+    }
+
+    static long offsetOf(String offsetAndValue) {
+        return Long.parseLong(offsetAndValue.substring(0, offsetAndValue.indexOf(':')));
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /** A batch as found in a {@code .log} file. */
+    record FileBatch(int position, int size, long baseOffset, long lastOffset, long maxTimestamp) {
+        int end() {
+            return position + size;
+        }
+
+        long nextOffset() {
+            return lastOffset + 1;
+        }
+    }
+
+    /** The whole batches of a {@code .log} file, parsed from its bytes (stops at a partial or bad header). */
+    static List<FileBatch> batchesIn(Path logFile) {
+        try {
+            ByteBuffer file = ByteBuffer.wrap(Files.readAllBytes(logFile));
+            List<FileBatch> out = new ArrayList<>();
+            int position = 0;
+            while (file.limit() - position >= RecordBatchFormat.RECORD_BATCH_OVERHEAD) {
+                int size = file.getInt(position + RecordBatchFormat.LENGTH_OFFSET) + RecordBatchFormat.LOG_OVERHEAD;
+                if (size < RecordBatchFormat.RECORD_BATCH_OVERHEAD || position + size > file.limit()) {
+                    break;
+                }
+                long base = file.getLong(position + RecordBatchFormat.BASE_OFFSET_OFFSET);
+                int delta = file.getInt(position + RecordBatchFormat.LAST_OFFSET_DELTA_OFFSET);
+                long maxTs = file.getLong(position + RecordBatchFormat.MAX_TIMESTAMP_OFFSET);
+                out.add(new FileBatch(position, size, base, base + delta, maxTs));
+                position += size;
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The segment base offsets that have a {@code .log} file in {@code dir}, ascending. */
+    static List<Long> segmentBases(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(LogFiles.LOG_SUFFIX))
+                    .map(LogFiles::baseOffsetOf)
+                    .filter(b -> b >= 0)
+                    .sorted()
+                    .toList();
+        }
+    }
+
+    static List<String> fileNames(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    static void truncateFile(Path file, long size) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            if (size > raf.length()) {
+                throw new IllegalArgumentException(file + " is " + raf.length() + " bytes, cannot cut to " + size);
+            }
+            raf.setLength(size);
+        }
+    }
+
+    /** Flips every bit of the byte at {@code position}. */
+    static void flipByte(Path file, long position) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            int b = raf.read();
+            raf.seek(position);
+            raf.write(~b & 0xFF);
+        }
+    }
+
+    static void writeAt(Path file, long position, byte[] bytes) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(position);
+            raf.write(bytes);
+        }
+    }
+
+    /** Copies the regular files of {@code from} into a new directory {@code to}. */
+    static void copyDirectory(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (Files.isRegularFile(p)) {
+                    Files.copy(p, to.resolve(p.getFileName()));
+                }
+            }
+        }
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- log output
+
+    /** Captures what the log classes log, to assert on warnings and errors. Close to detach. */
+    static final class LogCapture implements AutoCloseable {
+        private final Logger logger = (Logger) LoggerFactory.getLogger("io.tributary.log");
+        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+        LogCapture() {
+            appender.start();
+            logger.addAppender(appender);
+        }
+
+        List<String> messages(Level level) {
+            synchronized (appender.list) {
+                return appender.list.stream().filter(e -> e.getLevel() == level)
+                        .map(ILoggingEvent::getFormattedMessage).toList();
+            }
+        }
+
+        @Override
+        public void close() {
+            logger.detachAppender(appender);
+            appender.stop();
+        }
     }
 }

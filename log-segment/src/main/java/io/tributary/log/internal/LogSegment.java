@@ -248,8 +248,16 @@ public final class LogSegment {
         }
     }
 
-    /** Drops the owner's reference (the log is closing). */
+    /**
+     * Drops the owner's reference (the log is closing). A segment still taking appends first gets
+     * the final time index entry a roll would give it (as Kafka's {@code LogSegment.close}), so the
+     * next open learns its largest timestamp without reading it, and can tell that its time index
+     * was not cut short (see {@link #recover}).
+     */
     public void closeAsOwner() {
+        if (size > 0 && timeIndex.isWritable() && !timeIndex.isFull()) {
+            timeIndex.appendFinal(maxTimestamp, nextOffset);
+        }
         release();
     }
 
@@ -383,8 +391,23 @@ public final class LogSegment {
     FileBatch findBatch(long offset, int limit, ByteBuffer scratch) throws IOException {
         OffsetPosition entry = offsetIndex.lookup(offset);
         int position = entry.position();
+        if (position >= limit) {
+            return null;
+        }
+        boolean atEntry = position > 0;
         while (true) {
             FileBatch batch = readHeader(position, limit, scratch);
+            if (atEntry) {
+                atEntry = false;
+                if (batch == null || batch.baseOffset() != entry.offset()) {
+                    // The index is derived data and this entry does not point at its batch: starting
+                    // there could skip records. Scan from the start of the segment instead.
+                    LOG.warn("Offset index {} entry {} does not match the log; scanning {} from the start",
+                            offsetIndex.file(), entry, logFile);
+                    position = 0;
+                    continue;
+                }
+            }
             if (batch == null) {
                 if (position < limit) {
                     throw new CorruptLogException(logFile, position,
@@ -497,9 +520,11 @@ public final class LogSegment {
     /**
      * Finds the segment's end after a clean stop or for a segment known flushed: walks batch headers
      * from the last offset index entry, without CRC checks. A header that does not parse ends the
-     * walk early; {@link #recover} then handles the segment instead.
+     * walk early; {@link #recover} then handles the segment instead. So does an offset index that
+     * lacks an entry the appends would have written (a missing or cut-short {@code .index}; or one
+     * written with a larger {@code index.interval.bytes}, which the rebuild brings up to date).
      *
-     * @return true when the whole file was walked cleanly
+     * @return true when the whole file was walked cleanly and the offset index is complete
      */
     public boolean loadTail() throws IOException {
         long fileSize = channel.size();
@@ -523,6 +548,10 @@ public final class LogSegment {
                     return false;
                 }
                 entryChecked = true;
+            }
+            if (batch.position() - entry.position() > indexIntervalBytes) {
+                // The appends wrote an entry for this batch (see indexBatch): the index is missing or cut short.
+                return false;
             }
             maxTs = Math.max(maxTs, batch.maxTimestamp());
             next = batch.nextOffset();
@@ -583,6 +612,22 @@ public final class LogSegment {
                 entry = new OffsetPosition(baseOffset, 0);
             }
         }
+        // The time index gives the largest timestamp before the entry only if it was not cut short.
+        // Evidence that it was not: an entry past the starting one (such as the final entry a clean
+        // close writes). Without it, walk the batch headers before the entry (after an unclean stop).
+        long maxTsBeforeEntry = RecordBatchFormat.NO_TIMESTAMP;
+        boolean walkedBeforeEntry = false;
+        TimeIndex.TimestampOffsetEntry lastTimeEntry = timeIndex.lastEntry();
+        if (entry.position() > 0 && (lastTimeEntry == null || lastTimeEntry.offset() <= entry.offset())) {
+            maxTsBeforeEntry = maxTimestampOfBatchesBefore(entry.position(), scratch);
+            if (maxTsBeforeEntry == Long.MIN_VALUE) {
+                LOG.warn("Batches of {} before its offset index entry {} do not parse; rescanning from the start",
+                        logFile, entry);
+                entry = new OffsetPosition(baseOffset, 0);
+            } else {
+                walkedBeforeEntry = true;
+            }
+        }
         if (entry.position() == 0) {
             offsetIndex.reset();
             timeIndex.reset();
@@ -591,7 +636,7 @@ public final class LogSegment {
             timeIndex.truncateToOffset(entry.offset() + 1);
         }
         // State as it was right after the entry was written: nothing appended since it.
-        long maxTs = maxTimestampBeforeIndexEntry(entry);
+        long maxTs = walkedBeforeEntry ? maxTsBeforeEntry : maxTimestampBeforeIndexEntry(entry);
         bytesSinceLastIndexEntry = 0;
         int position = entry.position();
         long next = entry.position() == 0 ? baseOffset : entry.offset();
@@ -635,6 +680,24 @@ public final class LogSegment {
         nextOffset = next;
         size = position;
         return new RecoveryResult(position, truncated, torn, problem);
+    }
+
+    /**
+     * The largest timestamp of the batches that end exactly at {@code end}, from their headers; or
+     * {@link Long#MIN_VALUE} when the headers do not lead there.
+     */
+    private long maxTimestampOfBatchesBefore(int end, ByteBuffer scratch) throws IOException {
+        long maxTs = RecordBatchFormat.NO_TIMESTAMP;
+        int position = 0;
+        while (position < end) {
+            FileBatch batch = readHeader(position, end, scratch);
+            if (batch == null) {
+                return Long.MIN_VALUE;
+            }
+            maxTs = Math.max(maxTs, batch.maxTimestamp());
+            position = batch.end();
+        }
+        return maxTs;
     }
 
     /**
