@@ -1,9 +1,9 @@
 package io.tributary.log;
 
 /**
- * The log hit an I/O error (disk full, device error) and refuses every later write and read
- * until it is reopened. Sticky by design: no write after the failure may pretend to succeed,
- * and nothing written before it is touched. Maps to {@code RESOURCE_EXHAUSTED} (disk full) or
+ * The log hit an I/O error while writing (disk full, device error) and refuses every later write
+ * until it is reopened; reads of what was written before go on. Sticky by design: no write after
+ * the failure may pretend to succeed, and nothing written before it is touched. Maps to {@code RESOURCE_EXHAUSTED} (disk full) or
  * {@code INTERNAL}/{@code UNAVAILABLE} at the API.
  */
 public final class LogFailedException extends LogException {
