@@ -1,0 +1,114 @@
+package io.tributary.broker.internal;
+
+import io.tributary.log.LogConfig;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.replication.TopicInfo;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Topic configuration: the broker's topic defaults overlaid with a topic's own overrides, and
+ * the validation of overrides before they are submitted (INVALID_CONFIG naming key and value).
+ *
+ * <p>Thread-safety: thread-safe; effective configs are cached per topic id and overrides.
+ */
+public final class TopicConfigs {
+
+    private final LogConfig defaults;
+    private final Map<String, String> defaultProperties;
+    private final Set<String> knownKeys;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Map<String, String> overrides, LogConfig config) {
+    }
+
+    public TopicConfigs(LogConfig defaults) {
+        this.defaults = defaults;
+        this.defaultProperties = defaults.toProperties();
+        this.knownKeys = Set.copyOf(defaultProperties.keySet());
+    }
+
+    public LogConfig defaults() {
+        return defaults;
+    }
+
+    public Set<String> knownKeys() {
+        return knownKeys;
+    }
+
+    /** The topic's effective log config. */
+    public LogConfig effective(TopicInfo topic) {
+        Cached c = cache.get(topic.topicId());
+        if (c != null && c.overrides.equals(topic.configs())) {
+            return c.config;
+        }
+        LogConfig config;
+        try {
+            config = merge(topic.configs());
+        } catch (IllegalArgumentException e) {
+            // Stored overrides were validated when set; if the defaults changed since, fall back to them.
+            config = defaults;
+        }
+        cache.put(topic.topicId(), new Cached(topic.configs(), config));
+        if (cache.size() > 100_000) {
+            cache.clear();
+        }
+        return config;
+    }
+
+    /** Every effective key with its value and whether the topic overrides it, by key. */
+    public Map<String, Map.Entry<String, Boolean>> describe(TopicInfo topic) {
+        Map<String, String> effective = effective(topic).toProperties();
+        Map<String, Map.Entry<String, Boolean>> out = new LinkedHashMap<>();
+        effective.forEach((k, v) -> out.put(k, Map.entry(v, topic.configs().containsKey(k))));
+        return out;
+    }
+
+    /**
+     * Checks overrides: every key known and every value valid on top of the defaults (and of
+     * {@code existing}, the topic's current overrides, for an alteration).
+     *
+     * @throws RequestException INVALID_CONFIG naming the key and the value
+     */
+    public LogConfig validate(Map<String, String> existing, Map<String, String> set, Set<String> remove) {
+        for (Map.Entry<String, String> e : set.entrySet()) {
+            checkKey(e.getKey());
+            if (e.getValue() == null || e.getValue().isBlank()) {
+                throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + e.getKey() + " has no value");
+            }
+            try {
+                LogConfig.builder().set(e.getKey(), e.getValue());
+            } catch (IllegalArgumentException ex) {
+                throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + ex.getMessage());
+            }
+        }
+        for (String key : remove) {
+            checkKey(key);
+        }
+        Map<String, String> merged = new HashMap<>(existing);
+        remove.forEach(merged::remove);
+        merged.putAll(set);
+        try {
+            return merge(merged);
+        } catch (IllegalArgumentException ex) {
+            throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + ex.getMessage());
+        }
+    }
+
+    private void checkKey(String key) {
+        if (!knownKeys.contains(key)) {
+            throw new RequestException(ErrorCode.INVALID_CONFIG, "unknown topic config key '" + key
+                    + "': known keys are " + String.join(", ", new java.util.TreeSet<>(knownKeys)));
+        }
+    }
+
+    private LogConfig merge(Map<String, String> overrides) {
+        Map<String, String> merged = new LinkedHashMap<>(defaultProperties);
+        merged.putAll(overrides);
+        return LogConfig.fromProperties(merged);
+    }
+}
