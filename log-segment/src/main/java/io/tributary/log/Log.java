@@ -1,6 +1,7 @@
 package io.tributary.log;
 
 import io.tributary.log.internal.CheckpointFile;
+import io.tributary.log.internal.CleanerCheckpointFile;
 import io.tributary.log.internal.LogFiles;
 import io.tributary.log.internal.LogSegment;
 import io.tributary.record.InvalidRecordBatchException;
@@ -72,6 +73,10 @@ public final class Log implements Closeable {
     private volatile LogFailedException failure;
     private volatile boolean closed;
     private long lastCheckpointMs;
+    /** Bumped by every truncation, so a compaction pass planned before one commits nothing more. Written under the write lock. */
+    private volatile long truncations;
+    /** The cleaner checkpoint as last read or written; -1 until first needed. Guarded by the write lock. */
+    private long cleanerCheckpoint = -1;
 
     private Log(Path dir, LogConfig config, LogEnvironment env) {
         this.dir = dir;
@@ -575,16 +580,19 @@ public final class Log implements Closeable {
             if (entry == null) {
                 entry = segments.firstEntry();
             }
+            boolean raced = false;
             while (entry != null) {
                 LogSegment seg = entry.getValue();
                 if (!seg.tryRetain()) {
-                    break; // replaced or deleted under us: look again
+                    raced = true; // replaced or deleted under us: look again
+                    break;
                 }
                 ByteBuffer buf;
                 try {
                     buf = seg.read(startOffset, maxBytes, bound, true, config.readVerifyCrc());
                 } catch (java.io.EOFException e) {
                     // The segment was cut back (truncation) while we read: look again.
+                    raced = true;
                     break;
                 } catch (IOException e) {
                     // A read error does not fail the log for writes: the data already written is
@@ -600,6 +608,11 @@ public final class Log implements Closeable {
                     return new LogReadResult(buf, first, next, lso, leo);
                 }
                 entry = segments.higherEntry(entry.getKey());
+            }
+            if (!raced) {
+                // No batch at or after startOffset below the bound: compaction removed every record
+                // from there on. The reader may skip to the bound.
+                return new LogReadResult(ByteBuffer.allocate(0), startOffset, bound, lso, leo);
             }
             if (attempt > 100) {
                 throw new LogException("read of offset " + startOffset + " in " + dir
@@ -626,26 +639,36 @@ public final class Log implements Closeable {
      */
     public Optional<TimestampOffset> offsetForTimestamp(long timestamp) {
         checkOpen();
-        long lso = logStartOffset;
-        for (LogSegment seg : segments.values()) {
-            if (seg.maxTimestamp() < timestamp || seg.nextOffset() <= lso) {
-                continue;
-            }
-            if (!seg.tryRetain()) {
-                continue;
-            }
-            try {
-                long[] found = seg.findOffsetByTimestamp(timestamp, lso);
-                if (found != null) {
-                    return Optional.of(new TimestampOffset(found[1], found[0]));
+        for (int attempt = 0; ; attempt++) {
+            long lso = logStartOffset;
+            boolean raced = false;
+            for (LogSegment seg : segments.values()) {
+                if (seg.maxTimestamp() < timestamp || seg.nextOffset() <= lso) {
+                    continue;
                 }
-            } catch (IOException e) {
-                throw fail("timestamp lookup in " + seg.logFile(), e);
-            } finally {
-                seg.release();
+                if (!seg.tryRetain()) {
+                    // Replaced (compaction) or deleted under us: skipping it could skip the answer.
+                    raced = true;
+                    break;
+                }
+                try {
+                    long[] found = seg.findOffsetByTimestamp(timestamp, lso);
+                    if (found != null) {
+                        return Optional.of(new TimestampOffset(found[1], found[0]));
+                    }
+                } catch (IOException e) {
+                    throw fail("timestamp lookup in " + seg.logFile(), e);
+                } finally {
+                    seg.release();
+                }
+            }
+            if (!raced) {
+                return Optional.empty();
+            }
+            if (attempt > 100) {
+                throw new LogException("timestamp lookup in " + dir + " kept racing with segment changes");
             }
         }
-        return Optional.empty();
     }
 
     // ================================================================ truncation and retention
@@ -681,7 +704,11 @@ public final class Log implements Closeable {
             }
             long newEnd = target.truncateTo(offset);
             logEndOffset = newEnd;
+            // Batches are not split: when the log start offset lies inside the batch that went, the end
+            // falls below it. The log is then empty at the new end (as Kafka: min(target, log start)).
+            logStartOffset = Math.min(logStartOffset, newEnd);
             recoveryPoint = Math.min(recoveryPoint, newEnd);
+            onTruncated(newEnd);
             writeCheckpoint();
             LOG.info("Truncated log {} to offset {}", dir, newEnd);
             return newEnd;
@@ -709,6 +736,7 @@ public final class Log implements Closeable {
             logStartOffset = offset;
             logEndOffset = offset;
             recoveryPoint = offset;
+            onTruncated(offset);
             writeCheckpoint();
             LOG.info("Log {} restarted empty at offset {}", dir, offset);
         } catch (IOException e) {
@@ -898,6 +926,158 @@ public final class Log implements Closeable {
         if (f != null) {
             throw new LogFailedException("log " + dir + " failed earlier and refuses writes: "
                     + f.getCause(), f.getCause());
+        }
+    }
+
+    // ================================================================ compaction (LogCleaner only)
+
+    /** How {@link #replaceSegment} ended. */
+    enum SwapOutcome {
+        /** The cleaned copy took the segment's place (with no copy: the segment was removed). */
+        SWAPPED,
+        /** The segment is no longer in the log (retention deleted it); nothing changed. */
+        SEGMENT_GONE,
+        /** The log was truncated, closed or failed since the pass began; the pass must stop. */
+        LOG_CHANGED
+    }
+
+    /**
+     * What a compaction pass starts from (see {@link CleaningView}), or null when the log is
+     * closed or failed. The first dirty offset is the cleaner checkpoint, reset to the log start
+     * offset when missing, unreadable, below it, or beyond the log end offset.
+     */
+    CleaningView beginCleaning() {
+        writeLock.lock();
+        try {
+            if (closed || failure != null) {
+                return null;
+            }
+            long lso = logStartOffset;
+            long leo = logEndOffset;
+            long firstDirty = cleanerCheckpoint();
+            if (firstDirty > leo) {
+                LOG.warn("Cleaner checkpoint {} of {} is beyond the log end offset {}; cleaning from the log start"
+                        + " offset {}", firstDirty, dir, leo, lso);
+                firstDirty = lso;
+            } else if (firstDirty < lso) {
+                firstDirty = lso;
+            }
+            LogSegment active = activeSegment();
+            List<LogSegment> closedSegments = new ArrayList<>();
+            for (LogSegment seg : segments.headMap(active.baseOffset(), false).values()) {
+                if (seg.tryRetain()) { // always: the log holds a reference to each of its segments
+                    closedSegments.add(seg);
+                }
+            }
+            return new CleaningView(closedSegments, lso, active.baseOffset(), firstDirty, truncations);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /**
+     * Swaps a closed segment for its compacted copy, or removes it when {@code cleaned} is null
+     * (nothing in it survived). Takes ownership of {@code cleaned}: when the swap does not happen,
+     * its files are deleted.
+     *
+     * <p>Under the write lock, after checking that the log was not truncated since the pass began
+     * and that {@code old} is still the segment at its base offset: the copy's {@code .cleaned}
+     * files become {@code .swap} (indexes first, the {@code .log.swap} last: from then on a crash
+     * completes the swap at the next open), the copy replaces {@code old} in the segment map,
+     * {@code old} is renamed {@code .deleted} and released (readers holding it finish on its
+     * files), and the copy takes the canonical names. Renames only; the data was forced before.
+     *
+     * <p>Why the {@code .swap} rename is under the lock: a {@code .swap} on disk is completed by
+     * the next open unconditionally, so it must never exist for a segment that a truncation or
+     * retention has since removed or cut.
+     */
+    SwapOutcome replaceSegment(LogSegment old, LogSegment cleaned, long truncationsSeen) {
+        boolean discardCleaned = cleaned != null;
+        writeLock.lock();
+        try {
+            if (closed || failure != null || truncations != truncationsSeen) {
+                return SwapOutcome.LOG_CHANGED;
+            }
+            long base = old.baseOffset();
+            if (segments.get(base) != old) {
+                return SwapOutcome.SEGMENT_GONE;
+            }
+            if (old == activeSegment() || (cleaned != null && cleaned.baseOffset() != base)) {
+                throw new IllegalArgumentException("cannot replace segment " + old + " of " + dir + " with " + cleaned);
+            }
+            if (cleaned != null) {
+                cleaned.renameTo(LogFiles.SWAP_SUFFIX);
+                segments.put(base, cleaned);
+                discardCleaned = false;
+            } else {
+                segments.remove(base);
+            }
+            old.markDeletedAndRelease();
+            if (cleaned != null) {
+                cleaned.renameTo("");
+            }
+            return SwapOutcome.SWAPPED;
+        } catch (IOException e) {
+            throw fail("compaction swap of segment " + old.baseOffset(), e);
+        } finally {
+            writeLock.unlock();
+            if (discardCleaned) {
+                cleaned.releaseAndDeleteFiles();
+            }
+        }
+    }
+
+    /**
+     * Persists the cleaner checkpoint at the end of a pass, unless the log was truncated, closed or
+     * failed since the pass began.
+     *
+     * @return whether it was written
+     */
+    boolean commitCleanerCheckpoint(long firstDirtyOffset, long truncationsSeen) {
+        writeLock.lock();
+        try {
+            if (closed || failure != null || truncations != truncationsSeen) {
+                return false;
+            }
+            CleanerCheckpointFile.write(dir, firstDirtyOffset);
+            cleanerCheckpoint = firstDirtyOffset;
+            return true;
+        } catch (IOException e) {
+            throw fail("cleaner checkpoint", e);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** How many truncations the log has had since it was opened. */
+    long truncations() {
+        return truncations;
+    }
+
+    /** The cleaner checkpoint (0 when there is none). Under the write lock. */
+    private long cleanerCheckpoint() {
+        if (cleanerCheckpoint < 0) {
+            try {
+                cleanerCheckpoint = CleanerCheckpointFile.read(dir).orElse(0L);
+            } catch (IOException e) {
+                LOG.warn("Ignoring unreadable cleaner checkpoint in {} ({}); the whole log counts as dirty", dir,
+                        e.getMessage());
+                cleanerCheckpoint = 0;
+            }
+        }
+        return cleanerCheckpoint;
+    }
+
+    /**
+     * After a truncation to {@code newEnd}, under the write lock: a compaction pass planned before
+     * it must not commit, and the cleaner checkpoint must not stay above the new end (the offsets
+     * above it will hold new, uncleaned records).
+     */
+    private void onTruncated(long newEnd) throws IOException {
+        truncations++;
+        if (cleanerCheckpoint() > newEnd) {
+            CleanerCheckpointFile.write(dir, newEnd);
+            cleanerCheckpoint = newEnd;
         }
     }
 

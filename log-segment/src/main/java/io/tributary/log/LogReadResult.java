@@ -11,7 +11,9 @@ import java.nio.ByteBuffer;
  *     offset: batches are never split, so a reader skips the records before the one it asked for),
  *     or the requested offset when nothing was returned
  * @param nextOffset the offset to read from next (the end of the last batch returned), or the
- *     requested offset when nothing was returned
+ *     requested offset when nothing was returned; or, when compaction left no record between the
+ *     requested offset and the read's upper bound, that bound (nothing is returned, but the reader
+ *     may move on)
  * @param logStartOffset the log start offset when the read was made
  * @param logEndOffset the log end offset when the read was made
  */

@@ -222,8 +222,9 @@ abstract class AbstractIndex implements Closeable, ReferenceOwner {
         return !writable;
     }
 
+    /** Renames the file, replacing any file of that name; the mapping stays valid. */
     public void renameTo(Path target) throws IOException {
-        Files.move(file, target);
+        Files.move(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         file = target;
     }
 

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -230,22 +231,38 @@ public final class LogSegment {
         release();
     }
 
-    /** Renames every file of the segment to its canonical name plus {@code suffix} ("" for the canonical name). */
-    void renameTo(String suffix) throws IOException {
+    /**
+     * Renames every file of the segment to its canonical name plus {@code suffix} ("" for the
+     * canonical name), replacing files of those names. The indexes go first and the {@code .log}
+     * last, so a {@code .log.swap} on disk means its indexes were renamed before it (recovery
+     * completes such a swap). Open channels and mappings keep working across the rename.
+     */
+    public void renameTo(String suffix) throws IOException {
         Path dir = logFile.getParent();
         Path log = LogFiles.withSuffix(LogFiles.logFile(dir, baseOffset), suffix);
         Path idx = LogFiles.withSuffix(LogFiles.offsetIndexFile(dir, baseOffset), suffix);
         Path tidx = LogFiles.withSuffix(LogFiles.timeIndexFile(dir, baseOffset), suffix);
-        if (!logFile.equals(log)) {
-            Files.move(logFile, log);
-            logFile = log;
-        }
         if (!offsetIndex.file().equals(idx)) {
             offsetIndex.renameTo(idx);
         }
         if (!timeIndex.file().equals(tidx)) {
             timeIndex.renameTo(tidx);
         }
+        if (!logFile.equals(log)) {
+            // Replacing: a compacted segment's base offset is reused, so an older .deleted copy a slow
+            // reader still holds may carry the name (the reader keeps its open file).
+            Files.move(logFile, log, StandardCopyOption.REPLACE_EXISTING);
+            logFile = log;
+        }
+    }
+
+    /**
+     * Drops the owner's reference of a segment no reader ever saw (an abandoned compaction output)
+     * and deletes its files, under whatever names they have now.
+     */
+    public void releaseAndDeleteFiles() {
+        deleteOnClose = true;
+        release();
     }
 
     /**
@@ -429,7 +446,9 @@ public final class LogSegment {
      * {@code maxBytes} (at least one whole batch when {@code minOneBatch}), stopping before any
      * batch that reaches {@code maxOffset} (exclusive).
      *
-     * @return the batches (possibly empty), or null when {@code startOffset} lies beyond this segment
+     * @return the batches (possibly empty), or null when this segment holds no record from
+     *     {@code startOffset} up to {@code maxOffset}: it lies beyond the segment, or (in a compacted
+     *     log) in a gap before a batch that starts at or after {@code maxOffset}
      * @throws CorruptLogException when a batch in range fails its check
      */
     public ByteBuffer read(long startOffset, int maxBytes, long maxOffset, boolean minOneBatch, boolean verifyCrc)
@@ -441,7 +460,7 @@ public final class LogSegment {
             return null;
         }
         if (first.nextOffset() > maxOffset) {
-            return ByteBuffer.allocate(0);
+            return first.baseOffset() >= maxOffset ? null : ByteBuffer.allocate(0);
         }
         int want = Math.min(limit - first.position(), Math.max(maxBytes, minOneBatch ? first.sizeInBytes() : 0));
         if (want < first.sizeInBytes()) {
