@@ -1,0 +1,655 @@
+package io.tributary.replication.partition;
+
+import io.tributary.log.Log;
+import io.tributary.log.LogConfig;
+import io.tributary.log.LogEnvironment;
+import io.tributary.log.LogReadResult;
+import io.tributary.proto.internal.v1.PartitionAppendResult;
+import io.tributary.proto.internal.v1.PartitionEntryHeader;
+import io.tributary.proto.internal.v1.PartitionEntryResult;
+import io.tributary.replication.TopicPartition;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The state machine of one partition Raft group: the partition's {@link Log} is its state.
+ *
+ * <h2>Write path (DataApi: bytes written once per replica)</h2>
+ * The leader's {@link #startTransaction} turns a group-committed set of appends into an entry
+ * whose log data is a small {@link PartitionEntryFormat header} and whose state machine data is
+ * the batches. Ratis strips the data from what it writes to its own log file and calls
+ * {@link #write} on every replica in log order (under the Raft log's write lock): the batches are
+ * appended to the partition log at its end offset, which is identical on every replica, with
+ * the entry's term as leader epoch. {@link #flush} forces the log before Ratis forces its own;
+ * {@link #truncate} cuts the log back to the first offset of the first removed entry;
+ * {@link #read} serves an entry's bytes from the log to followers (with data caching on, Ratis
+ * keeps no copy). {@link #applyTransaction} (committed entries, in order) advances the high
+ * watermark to the entry's end and replies with the offsets.
+ *
+ * <h2>Offsets</h2>
+ * An index → (base, end) offset map covers the entries in the Raft log above the last snapshot.
+ * It is filled by {@link #write} and, after a restart, rebuilt by replaying the headers of the
+ * Raft log from the snapshot's (index, offset) anchor with the same rule
+ * ({@link PartitionEntryFormat#decide}); a segment that is ahead of the Raft log (the log was
+ * flushed, the Raft log entry was not) is truncated to the end of the last Raft entry.
+ *
+ * <h2>Conditional appends</h2>
+ * Decided in {@link #write} from the log end offset, identically on every replica: a mismatch
+ * writes nothing and the reply carries the end offset it met.
+ *
+ * <p><b>Design note (snapshots and catch-up).</b> A snapshot is the applied (index, term), the
+ * offset it maps to, the log start offset, and hard links to the segment files with the byte
+ * length below that offset ({@link PartitionSnapshotStorage}): no data is copied, and Ratis can
+ * purge its log up to the index. A follower behind the leader's purged log gets the snapshot
+ * through Ratis's own install-snapshot file transfer (chunked, MD5-checked), and
+ * {@link #reinitialize} replaces its partition log with the received segments. We chose this over
+ * {@code notifyInstallSnapshotFromLeader} with our own transfer: it reuses a tested transfer, and
+ * the leader-side cost is one header scan of the active segment per snapshot.
+ *
+ * <p>Thread-safety: Ratis calls write/truncate under its log lock, flush from its log worker,
+ * apply/snapshot from its updater thread, read from appender threads; the log serialises its
+ * writers, the offset map is concurrent, and recovery is synchronised. Readers (fetch) use
+ * {@link #log()} and {@link #highWatermark()} without locks.
+ */
+public final class PartitionStateMachine extends BaseStateMachine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionStateMachine.class);
+
+    /** Callbacks of the leader's append path, carried as the transaction's state machine context. */
+    interface EntryCallbacks {
+        /** The entry's appends are in the leader's log (acks=false may complete). */
+        void onWritten(PartitionEntryFormat.Decision decision);
+
+        /** The entry is committed and applied. */
+        void onApplied(PartitionEntryFormat.Decision decision, long logStartOffset);
+    }
+
+    /** The offsets of one entry. */
+    record EntryOffsets(long baseOffset, long endOffset) {
+    }
+
+    private final PartitionSpec spec;
+    private final PartitionSnapshotStorage storage = new PartitionSnapshotStorage();
+    private final ConcurrentSkipListMap<Long, EntryOffsets> entries = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, Queue<CompletableFuture<Long>>> hwWaiters = new ConcurrentSkipListMap<>();
+    /** The callbacks of transactions started here, by Raft client call id. */
+    private final Map<Long, EntryCallbacks> pendingByCallId = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private volatile Log log;
+    private volatile long highWatermark;
+    /** Leader's append time pinned while writing an entry (LogAppendTime topics), else -1. */
+    private volatile long pinnedAppendTimeMs = -1;
+    private volatile TermIndex anchor = TermIndex.valueOf(0, -1);
+    private volatile long anchorOffset;
+    private volatile boolean recovered;
+    private volatile boolean closed;
+
+    PartitionStateMachine(PartitionSpec spec) {
+        this.spec = spec;
+    }
+
+    public TopicPartition topicPartition() {
+        return spec.topicPartition();
+    }
+
+    // ================================================================ lifecycle
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+        super.initialize(server, groupId, raftStorage);
+        getLifeCycle().startAndTransition(() -> {
+            storage.init(raftStorage);
+            log = openLog();
+            PartitionSnapshotStorage.Loaded snap = storage.loadLatest();
+            if (snap != null) {
+                anchor = snap.termIndex();
+                anchorOffset = snap.meta().getOffset();
+                setLastAppliedTermIndex(anchor);
+            } else {
+                anchorOffset = 0;
+            }
+            highWatermark = Math.min(anchorOffset, log.logEndOffset());
+            LOG.info("{}: partition {} opened, log [{}, {}), snapshot {} at offset {}", getId(), spec.topicPartition(),
+                    log.logStartOffset(), log.logEndOffset(), snap == null ? "none" : anchor, anchorOffset);
+        }, IOException.class);
+    }
+
+    private Log openLog() throws IOException {
+        return Log.open(spec.logDir(), logConfigForReplica(spec.config()),
+                LogEnvironment.defaults().withClock(this::clockMs));
+    }
+
+    /**
+     * The replicas' copy of a topic config: size limits are the leader's admission checks, never
+     * a replica's (a replica must not refuse an entry the leader accepted under another config).
+     */
+    static LogConfig logConfigForReplica(LogConfig c) {
+        return c.toBuilder().maxMessageBytes(c.segmentBytes()).build();
+    }
+
+    private long clockMs() {
+        long pinned = pinnedAppendTimeMs;
+        return pinned >= 0 ? pinned : System.currentTimeMillis();
+    }
+
+    @Override
+    public void pause() {
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.RUNNING) {
+            lc.transition(LifeCycle.State.PAUSING);
+            lc.transition(LifeCycle.State.PAUSED);
+        }
+        storage.rescan();
+    }
+
+    /** After Ratis installed a snapshot from the leader: the partition log becomes the snapshot's. */
+    @Override
+    public void reinitialize() throws IOException {
+        storage.rescan();
+        PartitionSnapshotStorage.Loaded snap = storage.loadLatest();
+        LifeCycle lc = getLifeCycle();
+        if (lc.getCurrentState() == LifeCycle.State.PAUSED) {
+            lc.transition(LifeCycle.State.STARTING);
+        }
+        if (snap != null && snap.meta().getRaftIndex() > getLastAppliedTermIndexOrMinus1()) {
+            synchronized (this) {
+                Log old = log;
+                old.close();
+                PartitionSnapshotStorage.installSegments(snap, spec.logDir());
+                Log fresh = openLog();
+                long offset = snap.meta().getOffset();
+                if (fresh.numberOfSegments() <= 1 && fresh.logEndOffset() < offset) {
+                    fresh.truncateFullyAndStartAt(offset);
+                } else if (fresh.logEndOffset() > offset) {
+                    fresh.truncateTo(offset);
+                }
+                if (snap.meta().getLogStartOffset() > fresh.logStartOffset()) {
+                    fresh.advanceLogStartOffset(snap.meta().getLogStartOffset());
+                }
+                log = fresh;
+                entries.clear();
+                anchor = snap.termIndex();
+                anchorOffset = offset;
+                recovered = false;
+                setLastAppliedTermIndex(anchor);
+                publishHighWatermark(offset);
+                LOG.info("{}: partition {} installed snapshot {} from the leader: log [{}, {})", getId(),
+                        spec.topicPartition(), anchor, fresh.logStartOffset(), fresh.logEndOffset());
+            }
+        }
+        if (lc.getCurrentState() == LifeCycle.State.STARTING) {
+            lc.transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    private long getLastAppliedTermIndexOrMinus1() {
+        TermIndex ti = getLastAppliedTermIndex();
+        return ti == null ? -1 : ti.getIndex();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Log l = log;
+        if (l != null) {
+            l.close();
+        }
+        for (Queue<CompletableFuture<Long>> q : hwWaiters.values()) {
+            q.forEach(f -> f.completeExceptionally(new IllegalStateException("partition " + spec.topicPartition()
+                    + " replica closed")));
+        }
+        hwWaiters.clear();
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return storage;
+    }
+
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        return storage.getLatestSnapshot();
+    }
+
+    // ================================================================ recovery of the offset map
+
+    /**
+     * Rebuilds the index → offset map from the Raft log's headers, from the snapshot anchor, and
+     * truncates a partition log that is ahead of the Raft log. Runs once, on the first call that
+     * needs offsets (the Raft log is loaded after {@link #initialize}).
+     */
+    private void ensureRecovered() {
+        if (recovered) {
+            return;
+        }
+        // The Raft log is read without holding this object's lock: a writer thread holds the Raft
+        // log's write lock while it calls write(), so waiting for its read lock under our lock
+        // could deadlock. Concurrent rebuilds compute the same map; the first one installs it.
+        TermIndex from = anchor;
+        long fromOffset = anchorOffset;
+        RaftLog raftLog;
+        try {
+            raftLog = getServer().join().getDivision(getGroupId()).getRaftLog();
+        } catch (IOException e) {
+            throw new IllegalStateException("partition " + spec.topicPartition() + ": no Raft division", e);
+        }
+        boolean retry = false;
+        Map<Long, EntryOffsets> rebuilt = new java.util.TreeMap<>();
+        long next = fromOffset;
+        long first = Math.max(from.getIndex() + 1, raftLog.getStartIndex());
+        TermIndex last = raftLog.getLastEntryTermIndex();
+        long lastIndex = last == null ? -1 : last.getIndex();
+        for (long i = first; i <= lastIndex; i++) {
+            LogEntryProto e;
+            try {
+                e = raftLog.get(i);
+            } catch (Exception ex) {
+                throw new IllegalStateException("partition " + spec.topicPartition() + ": cannot read Raft entry "
+                        + i + " to rebuild offsets", ex);
+            }
+            if (e == null || !e.hasStateMachineLogEntry()) {
+                continue;
+            }
+            PartitionEntryHeader h = PartitionEntryFormat.parse(e.getStateMachineLogEntry().getLogData());
+            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, next);
+            rebuilt.put(i, new EntryOffsets(next, d.endOffset()));
+            next = d.endOffset();
+        }
+        synchronized (this) {
+            if (recovered) {
+                return;
+            }
+            if (anchor != from) {
+                retry = true;
+            } else {
+            Log l = log;
+            long end = l.logEndOffset();
+            if (end > next) {
+                LOG.warn("{}: partition log {} ends at {}, past the last Raft entry (offset {}); truncating it",
+                        getId(), spec.topicPartition(), end, next);
+                l.truncateTo(next);
+            } else if (end < next && !rebuilt.isEmpty()) {
+                throw new IllegalStateException("partition log " + spec.logDir() + " ends at offset " + end
+                        + " but its Raft log holds entries up to offset " + next
+                        + ": segment data the Raft log depends on is missing");
+            } else if (end < next) {
+                // No entry after the snapshot: the log restarts at the snapshot offset.
+                l.truncateFullyAndStartAt(next);
+            }
+            entries.putAll(rebuilt);
+            recovered = true;
+            LOG.info("{}: partition {} offsets rebuilt from {} Raft entries after {}: log end {}", getId(),
+                    spec.topicPartition(), rebuilt.size(), from, l.logEndOffset());
+            }
+        }
+        if (retry) {
+            ensureRecovered();
+        }
+    }
+
+    // ================================================================ leader: transactions
+
+    /** Registers the callbacks of a request this replica is about to submit to its own server. */
+    void registerPending(long callId, EntryCallbacks callbacks) {
+        pendingByCallId.put(callId, callbacks);
+    }
+
+    void unregisterPending(long callId) {
+        pendingByCallId.remove(callId);
+    }
+
+    /**
+     * The request's message is the batches; the header travels in the registered callbacks'
+     * entry (in-process submit only: see {@link PartitionReplicaImpl}).
+     */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+        EntryCallbacks cb = pendingByCallId.remove(request.getCallId());
+        if (!(cb instanceof PartitionReplicaImpl.PendingEntry pending)) {
+            throw new IOException("partition " + spec.topicPartition()
+                    + " accepts appends only through its broker (call " + request.getCallId() + ")");
+        }
+        ByteString data = request.getMessage().getContent();
+        if (data.isEmpty()) {
+            throw new IOException("empty append");
+        }
+        return TransactionContext.newBuilder()
+                .setStateMachine(this)
+                .setClientRequest(request)
+                .setLogData(PartitionEntryFormat.encode(pending.header()))
+                .setStateMachineData(data)
+                .setStateMachineContext(pending)
+                .build();
+    }
+
+    @Override
+    public TransactionContext cancelTransaction(TransactionContext trx) {
+        return trx;
+    }
+
+    // ================================================================ DataApi
+
+    @Override
+    public CompletableFuture<?> write(LogEntryProto entry, TransactionContext trx) {
+        try {
+            ensureRecovered();
+            PartitionEntryHeader h = PartitionEntryFormat.parse(entry.getStateMachineLogEntry().getLogData());
+            ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+            Log l = log;
+            long end = l.logEndOffset();
+            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, end);
+            appendAccepted(l, h, d, data, entry.getTerm());
+            if (l.logEndOffset() != d.endOffset()) {
+                throw new IllegalStateException("partition " + spec.topicPartition() + " entry " + entry.getIndex()
+                        + " should end at offset " + d.endOffset() + " but the log ends at " + l.logEndOffset()
+                        + " (header record counts disagree with the batches)");
+            }
+            entries.put(entry.getIndex(), new EntryOffsets(d.baseOffset(), d.endOffset()));
+            if (trx != null && trx.getStateMachineContext() instanceof EntryCallbacks cb) {
+                cb.onWritten(d);
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            LOG.error("{}: partition {} failed to write entry {}", getId(), spec.topicPartition(), entry.getIndex(), e);
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void appendAccepted(Log l, PartitionEntryHeader h, PartitionEntryFormat.Decision d, ByteString data,
+                                long term) {
+        int accepted = d.acceptedCount();
+        if (accepted == 0) {
+            return;
+        }
+        long total = PartitionEntryFormat.totalBytes(h);
+        long acceptedBytes = PartitionEntryFormat.acceptedBytes(h, d);
+        boolean original = data.size() == total;
+        if (!original && data.size() != acceptedBytes) {
+            throw new IllegalStateException("partition " + spec.topicPartition() + ": entry data is " + data.size()
+                    + " bytes, neither the " + total + " of all appends nor the " + acceptedBytes + " accepted");
+        }
+        int epoch = (int) Math.min(term, Integer.MAX_VALUE);
+        pinnedAppendTimeMs = l.config().logAppendTime() ? h.getAppendTimeMs() : -1;
+        try {
+            if (accepted == h.getAppendsCount() || !original) {
+                l.append(writableCopy(data, 0, data.size()), epoch);
+                return;
+            }
+            int position = 0;
+            for (int i = 0; i < h.getAppendsCount(); i++) {
+                int size = h.getAppends(i).getSizeBytes();
+                if (d.accepted()[i]) {
+                    l.append(writableCopy(data, position, size), epoch);
+                }
+                position += size;
+            }
+        } finally {
+            pinnedAppendTimeMs = -1;
+        }
+    }
+
+    /** Log.append stamps offsets and epochs in place: it needs its own writable buffer. */
+    private static ByteBuffer writableCopy(ByteString data, int from, int size) {
+        ByteBuffer b = ByteBuffer.allocate(size);
+        data.substring(from, from + size).copyTo(b);
+        b.flip();
+        return b;
+    }
+
+    @Override
+    public CompletableFuture<Void> flush(long index) {
+        try {
+            log.flush();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> truncate(long index) {
+        try {
+            ensureRecovered();
+            Map.Entry<Long, EntryOffsets> first = entries.ceilingEntry(index);
+            if (first != null) {
+                long offset = first.getValue().baseOffset();
+                LOG.info("{}: partition {} truncating Raft entries from {}: log back to offset {}", getId(),
+                        spec.topicPartition(), index, offset);
+                log.truncateTo(offset);
+                entries.tailMap(index, true).clear();
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext trx) {
+        try {
+            ensureRecovered();
+            EntryOffsets o = entries.get(entry.getIndex());
+            if (o == null) {
+                throw new IllegalStateException("partition " + spec.topicPartition() + " has no offsets for Raft entry "
+                        + entry.getIndex());
+            }
+            if (o.baseOffset() == o.endOffset()) {
+                return CompletableFuture.completedFuture(PartitionEntryFormat.PLACEHOLDER);
+            }
+            return CompletableFuture.completedFuture(readRange(o.baseOffset(), o.endOffset()));
+        } catch (RuntimeException e) {
+            LOG.warn("{}: partition {} cannot serve Raft entry {}: {}", getId(), spec.topicPartition(), entry.getIndex(),
+                    e.toString());
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private ByteString readRange(long from, long to) {
+        Log l = log;
+        List<ByteBuffer> parts = new ArrayList<>();
+        long next = from;
+        int total = 0;
+        while (next < to) {
+            LogReadResult r = l.read(next, Integer.MAX_VALUE, to);
+            if (r.isEmpty()) {
+                throw new IllegalStateException("partition " + spec.topicPartition() + " log has no data at offset " + next);
+            }
+            parts.add(r.records());
+            total += r.sizeInBytes();
+            next = r.nextOffset();
+        }
+        if (parts.size() == 1) {
+            return UnsafeByteOperations.unsafeWrap(parts.get(0));
+        }
+        ByteBuffer all = ByteBuffer.allocate(total);
+        parts.forEach(all::put);
+        all.flip();
+        return UnsafeByteOperations.unsafeWrap(all);
+    }
+
+    // ================================================================ apply
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto e = trx.getLogEntry();
+        try {
+            ensureRecovered();
+            PartitionEntryHeader h = PartitionEntryFormat.parse(e.getStateMachineLogEntry().getLogData());
+            EntryOffsets o = entries.get(e.getIndex());
+            long base = o != null ? o.baseOffset() : highWatermark;
+            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, base);
+            updateLastAppliedTermIndex(e.getTerm(), e.getIndex());
+            publishHighWatermark(d.endOffset());
+            long logStart = log.logStartOffset();
+            if (trx.getStateMachineContext() instanceof EntryCallbacks cb) {
+                cb.onApplied(d, logStart);
+            }
+            return CompletableFuture.completedFuture(Message.valueOf(
+                    org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
+                            result(h, d, logStart).toByteArray())));
+        } catch (RuntimeException ex) {
+            LOG.error("{}: partition {} failed to apply entry {}", getId(), spec.topicPartition(), e.getIndex(), ex);
+            return CompletableFuture.failedFuture(ex);
+        }
+    }
+
+    static PartitionEntryResult result(PartitionEntryHeader h, PartitionEntryFormat.Decision d, long logStart) {
+        PartitionEntryResult.Builder b = PartitionEntryResult.newBuilder().setBaseOffset(d.baseOffset())
+                .setLogStartOffset(logStart);
+        for (int i = 0; i < h.getAppendsCount(); i++) {
+            boolean ok = d.accepted()[i];
+            b.addResults(PartitionAppendResult.newBuilder().setAccepted(ok).setOffset(d.offsets()[i])
+                    .setLastOffset(ok ? d.offsets()[i] + h.getAppends(i).getRecordCount() - 1 : -1));
+        }
+        return b.build();
+    }
+
+    private void publishHighWatermark(long hw) {
+        highWatermark = hw;
+        if (hwWaiters.isEmpty()) {
+            return;
+        }
+        var ready = hwWaiters.headMap(hw, false);
+        for (var it = ready.entrySet().iterator(); it.hasNext(); ) {
+            var en = it.next();
+            it.remove();
+            for (CompletableFuture<Long> f : en.getValue()) {
+                f.complete(hw);
+            }
+        }
+    }
+
+    /** See {@link io.tributary.replication.PartitionReplica#awaitHighWatermarkAbove}. */
+    CompletableFuture<Long> awaitHighWatermarkAbove(long offset) {
+        long hw = highWatermark;
+        if (hw > offset) {
+            return CompletableFuture.completedFuture(hw);
+        }
+        CompletableFuture<Long> f = new CompletableFuture<>();
+        Queue<CompletableFuture<Long>> q = hwWaiters.computeIfAbsent(offset, k -> new ConcurrentLinkedQueue<>());
+        q.add(f);
+        f.whenComplete((v, t) -> q.remove(f));
+        hw = highWatermark;
+        if (hw > offset) {
+            f.complete(hw);
+        }
+        return f;
+    }
+
+    @Override
+    public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
+        for (TransactionContext trx : pendingEntries) {
+            if (trx.getStateMachineContext() instanceof PartitionReplicaImpl.PendingEntry p) {
+                p.onNotLeader();
+            }
+        }
+    }
+
+    /**
+     * Reads are answered from the partition log, not through Raft queries; a stale query is
+     * answered once this replica has applied {@code minIndex} (BaseStateMachine's version never
+     * completes for an index not yet applied).
+     */
+    @Override
+    public CompletableFuture<Message> queryStale(Message request, long minIndex) {
+        if (getLastAppliedTermIndexOrMinus1() >= minIndex) {
+            return query(request);
+        }
+        return CompletableFuture.failedFuture(new IllegalStateException("partition " + spec.topicPartition()
+                + " has applied " + getLastAppliedTermIndexOrMinus1() + " < " + minIndex));
+    }
+
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        return CompletableFuture.completedFuture(Message.valueOf(
+                org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFromUtf8(
+                        Long.toString(highWatermark))));
+    }
+
+    // ================================================================ snapshots
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        TermIndex applied = getLastAppliedTermIndex();
+        PartitionSnapshotStorage.Loaded prev = storage.loadLatest();
+        long prevIndex = prev == null ? -1 : prev.meta().getRaftIndex();
+        if (applied == null || applied.getIndex() <= prevIndex) {
+            return prevIndex;
+        }
+        ensureRecovered();
+        long offset = highWatermark;
+        try {
+            PartitionSnapshotStorage.Loaded s = storage.create(applied, offset, log, spec.topicId());
+            LOG.info("{}: partition {} snapshot {} at offset {} ({} segment files)", getId(), spec.topicPartition(),
+                    applied, offset, s.meta().getSegmentsCount());
+        } catch (IOException e) {
+            LOG.warn("{}: partition {} snapshot at {} failed, keeping {}: {}", getId(), spec.topicPartition(), applied,
+                    prevIndex, e.toString());
+            return prevIndex;
+        }
+        pruneOffsets();
+        return applied.getIndex();
+    }
+
+    /** Drops offsets of entries Ratis has purged. */
+    private void pruneOffsets() {
+        try {
+            long start = getServer().join().getDivision(getGroupId()).getRaftLog().getStartIndex();
+            entries.headMap(start, false).clear();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot prune offsets: {}", e.toString());
+        }
+    }
+
+    // ================================================================ state for the replica
+
+    public Log log() {
+        return log;
+    }
+
+    public long highWatermark() {
+        return highWatermark;
+    }
+
+    PartitionSpec spec() {
+        return spec;
+    }
+
+    /** Applies a changed topic config to the log. */
+    void updateConfig(LogConfig config) {
+        log.updateConfig(logConfigForReplica(config));
+    }
+
+    @Override
+    public String toString() {
+        return "PartitionStateMachine(" + spec.topicPartition() + ")";
+    }
+}
