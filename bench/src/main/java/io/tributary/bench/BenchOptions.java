@@ -32,6 +32,7 @@ record BenchOptions(
         int reopenOpens,
         long reopenUnflushedMiB,
         boolean dropCaches,
+        String childJvmOpts,
         boolean keep) {
 
     /** The parts of the benchmark. */
@@ -57,6 +58,7 @@ record BenchOptions(
             "  --reopen-opens N           opens per kind (default 3)",
             "  --reopen-unflushed-mib N   appended after the last flush before the crash (default 32)",
             "  --drop-caches true|false   drop the page cache for cold reads and opens (default true; needs root)",
+            "  --child-jvm-opts 'OPTS'    extra JVM options for the reopen phase's child JVMs (e.g. a JFR recording)",
             "  --keep true|false          keep the data directory (default false)",
             "  --help");
 
@@ -105,6 +107,7 @@ record BenchOptions(
         int reopenOpens = 3;
         long reopenUnflushedMiB = 32;
         boolean dropCaches = true;
+        String childJvmOpts = "";
         boolean keep;
 
         void set(String flag, String v) {
@@ -127,6 +130,7 @@ record BenchOptions(
                 case "--reopen-opens" -> reopenOpens = (int) positive(flag, v);
                 case "--reopen-unflushed-mib" -> reopenUnflushedMiB = atLeastZero(flag, v);
                 case "--drop-caches" -> dropCaches = bool(flag, v);
+                case "--child-jvm-opts" -> childJvmOpts = v;
                 case "--keep" -> keep = bool(flag, v);
                 default -> throw new IllegalArgumentException("unknown flag " + flag + " (see --help)");
             }
@@ -153,7 +157,7 @@ record BenchOptions(
             }
             return new BenchOptions(dir, phases, recordBytes, batchKiB, appendMiB, rounds, flushEveryMiB, rawHeap,
                     poolMiB, readMiB, readRounds, readRecordBytes, readBatchKiB, reopenMiB, reopenSegmentMiB,
-                    reopenOpens, reopenUnflushedMiB, dropCaches, keep);
+                    reopenOpens, reopenUnflushedMiB, dropCaches, childJvmOpts, keep);
         }
 
         private static Set<Phase> phases(String v) {

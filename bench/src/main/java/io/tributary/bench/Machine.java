@@ -248,14 +248,16 @@ final class Machine {
     /**
      * The command line for a child JVM running {@link StorageBench} with {@code args}: the same
      * java binary and class path as this one, and the Chronicle flags from the root pom's
-     * {@code chronicle.jvm.flags} (filtered into {@code jvm.flags} at build time).
+     * {@code chronicle.jvm.flags} (filtered into {@code jvm.flags} at build time), then
+     * {@code extraJvmOpts} (a profiler, say).
      */
-    static List<String> childJvm(String maxHeap, List<String> args) throws IOException {
+    static List<String> childJvm(String maxHeap, List<String> extraJvmOpts, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(chronicleFlags());
         cmd.add("-Xmx" + maxHeap);
+        cmd.addAll(extraJvmOpts);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(StorageBench.class.getName());

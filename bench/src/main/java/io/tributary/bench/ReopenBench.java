@@ -62,9 +62,11 @@ final class ReopenBench {
      * @param openMs {@code Log.open} in the fresh JVM, after a scratch open loaded the classes
      * @param scratchOpenMs the scratch open: class loading and Chronicle start-up
      * @param jvmMs the child JVM from start to exit (start-up, both opens, close)
+     * @param scanMs the baseline for a crash open: {@link ScanProbe} of the active segment in a fresh
+     *     JVM, same cache state (NaN for clean opens, which rescan nothing)
      */
     record Sample(int segmentMiB, Kind kind, int index, double openMs, double scratchOpenMs, double jvmMs,
-                  int segments, long bytes) {
+                  int segments, long bytes, double scanMs) {
     }
 
     /**
@@ -81,11 +83,14 @@ final class ReopenBench {
     private final BenchOptions options;
     private final Path workDir;
     private final PrintStream out;
+    private final List<String> childJvmOpts;
 
     ReopenBench(BenchOptions options, Path workDir, PrintStream out) {
         this.options = options;
         this.workDir = workDir;
         this.out = out;
+        this.childJvmOpts = options.childJvmOpts().isBlank() ? List.of()
+                : List.of(options.childJvmOpts().trim().split("\\s+"));
     }
 
     Outcome run() throws IOException, InterruptedException {
@@ -132,15 +137,27 @@ final class ReopenBench {
                         long p0 = System.nanoTime();
                         Map<String, String> r = runChild(base, "1g", OpenProbe.args(dir, segmentBytes), "OPEN_PROBE");
                         double jvmMs = (System.nanoTime() - p0) / 1e6;
+                        double scanMs = Double.NaN;
+                        if (crashKind) {
+                            if (kind.cold()) {
+                                Machine.dropPageCache();
+                            }
+                            Map<String, String> scan = runChild(base, "1g", ScanProbe.args(state.lastSegmentFile()),
+                                    "SCAN_PROBE");
+                            scanMs = Double.parseDouble(scan.get("scanMs"));
+                        }
                         Sample s = new Sample(segmentMiB, kind, i, Double.parseDouble(r.get("openMs")),
                                 Double.parseDouble(r.get("scratchOpenMs")), jvmMs, Integer.parseInt(r.get("segments")),
-                                Long.parseLong(r.get("bytes")));
+                                Long.parseLong(r.get("bytes")), scanMs);
                         if (Long.parseLong(r.get("end")) != Long.parseLong(w.get("records"))) {
                             throw new IllegalStateException("reopened log ends at " + r.get("end") + ", expected "
                                     + w.get("records") + " (the flushed and unflushed appends, not the torn batch)");
                         }
                         samples.add(s);
                         line.append(String.format(Locale.ROOT, " %.0f", s.openMs()));
+                        if (crashKind) {
+                            line.append(String.format(Locale.ROOT, " (scan %.0f)", s.scanMs()));
+                        }
                     }
                     out.printf(Locale.ROOT, "  %-12s Log.open ms:%s%n", kind.label, line);
                 }
@@ -155,10 +172,10 @@ final class ReopenBench {
      * Runs {@link StorageBench} in a child JVM and returns the {@code key=value} pairs of the line
      * it prints starting with {@code prefix}.
      */
-    private static Map<String, String> runChild(Path workDir, String heap, List<String> args, String prefix)
+    private Map<String, String> runChild(Path workDir, String heap, List<String> args, String prefix)
             throws IOException, InterruptedException {
         Path stderr = workDir.resolve("child-stderr.txt");
-        Process p = new ProcessBuilder(Machine.childJvm(heap, args))
+        Process p = new ProcessBuilder(Machine.childJvm(heap, childJvmOpts, args))
                 .redirectError(stderr.toFile())
                 .start();
         p.getOutputStream().close();

@@ -63,6 +63,11 @@ final class UncleanState {
         return s;
     }
 
+    /** The last segment file, which an unclean stop leaves to be rescanned. */
+    Path lastSegmentFile() {
+        return dir.resolve(logLengths.lastKey());
+    }
+
     /** Size of the last segment file, which an unclean stop leaves to be rescanned. */
     long lastSegmentBytes() {
         return logLengths.isEmpty() ? 0 : logLengths.lastEntry().getValue();
