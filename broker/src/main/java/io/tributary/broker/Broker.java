@@ -15,6 +15,7 @@ import io.tributary.broker.internal.MetricsHttpServer;
 import io.tributary.broker.internal.ProduceServiceImpl;
 import io.tributary.broker.internal.RaftFaultInjector;
 import io.tributary.broker.internal.ReplicationAccess;
+import io.tributary.broker.internal.ReplicationNodeAccess;
 import io.tributary.broker.internal.TopicConfigs;
 import io.tributary.proto.v1.AdminServiceGrpc;
 import io.tributary.proto.v1.FetchServiceGrpc;
@@ -76,6 +77,15 @@ public final class Broker implements AutoCloseable {
     private Broker(BrokerConfig config, ReplicationAccess node) {
         this.config = config;
         this.node = node;
+    }
+
+    /**
+     * Starts a broker on {@code io.tributary.replication.ReplicationNode} with the metadata quorum.
+     *
+     * @throws IOException when the node or a listener cannot start (the message names the address)
+     */
+    public static Broker start(BrokerConfig config) throws IOException {
+        return start(config, c -> ReplicationNodeAccess.start(c, ReplicationNodeAccess.metadataModule()));
     }
 
     /** Starts the replication node of a broker. */
