@@ -25,8 +25,9 @@ import java.util.Locale;
  * {@code rounds} rounds; each round runs every writer once, in an order that alternates between
  * rounds, each on a fresh file or log directory with {@code appendMiB} of pre-built batches and an
  * fsync at the end (and, as separate writers, an fsync every {@code flushEveryMiB}). The time
- * covers the appends and the fsyncs, not opening, closing or deleting. The ratio log/raw is taken
- * per round (same conditions) and its median reported.
+ * covers the appends and the fsyncs, not opening, closing or deleting, nor the moments between
+ * passes over the batch pool when its timestamps are moved forward ({@link BatchPool}). The
+ * ratio log/raw is taken per round (same conditions) and its median reported.
  *
  * <p>Thread-safety: not thread-safe; runs on the caller's thread.
  */
@@ -170,28 +171,30 @@ final class AppendBench {
             long records = 0;
             long batches = 0;
             long sinceFlush = 0;
-            int i = 0;
-            Machine.CpuSnapshot start = Machine.CpuSnapshot.now();
-            while (bytes < volume) {
-                ByteBuffer b = (direct ? pool.direct(i) : pool.heap(i)).duplicate();
-                int n = b.remaining();
-                while (b.hasRemaining()) {
-                    ch.write(b);
+            Machine.Interval interval = Machine.Interval.ZERO;
+            for (int pass = 0; bytes < volume; pass++) {
+                pool.shiftTimestamps(pass); // untimed, as in the log run
+                Machine.CpuSnapshot start = Machine.CpuSnapshot.now();
+                for (int i = 0; i < pool.size() && bytes < volume; i++) {
+                    ByteBuffer b = (direct ? pool.direct(i) : pool.heap(i)).duplicate();
+                    int n = b.remaining();
+                    while (b.hasRemaining()) {
+                        ch.write(b);
+                    }
+                    bytes += n;
+                    records += pool.recordCount(i);
+                    batches++;
+                    sinceFlush += n;
+                    if (flushEvery > 0 && sinceFlush >= flushEvery) {
+                        ch.force(false);
+                        sinceFlush = 0;
+                    }
                 }
-                bytes += n;
-                records += pool.recordCount(i);
-                batches++;
-                sinceFlush += n;
-                if (flushEvery > 0 && sinceFlush >= flushEvery) {
+                if (bytes >= volume) {
                     ch.force(false);
-                    sinceFlush = 0;
                 }
-                if (++i == pool.size()) {
-                    i = 0;
-                }
+                interval = interval.plus(start.until(Machine.CpuSnapshot.now()));
             }
-            ch.force(false);
-            Machine.Interval interval = start.until(Machine.CpuSnapshot.now());
             return new Sample(pool.recordBytes(), pool.batchLimitBytes(), c, round, bytes, records, batches, interval);
         }
     }
@@ -203,25 +206,27 @@ final class AppendBench {
             long records = 0;
             long batches = 0;
             long sinceFlush = 0;
-            int i = 0;
-            Machine.CpuSnapshot start = Machine.CpuSnapshot.now();
-            while (bytes < volume) {
-                // The same buffer goes in again and again: append restamps its base offset and epoch.
-                LogAppendInfo info = log.append(pool.heap(i), 1);
-                bytes += info.sizeInBytes();
-                records += info.recordCount();
-                batches++;
-                sinceFlush += info.sizeInBytes();
-                if (flushEvery > 0 && sinceFlush >= flushEvery) {
+            Machine.Interval interval = Machine.Interval.ZERO;
+            for (int pass = 0; bytes < volume; pass++) {
+                pool.shiftTimestamps(pass); // untimed: the producer's work
+                Machine.CpuSnapshot start = Machine.CpuSnapshot.now();
+                for (int i = 0; i < pool.size() && bytes < volume; i++) {
+                    // The same buffer goes in again and again: append restamps its base offset and epoch.
+                    LogAppendInfo info = log.append(pool.heap(i), 1);
+                    bytes += info.sizeInBytes();
+                    records += info.recordCount();
+                    batches++;
+                    sinceFlush += info.sizeInBytes();
+                    if (flushEvery > 0 && sinceFlush >= flushEvery) {
+                        log.flush();
+                        sinceFlush = 0;
+                    }
+                }
+                if (bytes >= volume) {
                     log.flush();
-                    sinceFlush = 0;
                 }
-                if (++i == pool.size()) {
-                    i = 0;
-                }
+                interval = interval.plus(start.until(Machine.CpuSnapshot.now()));
             }
-            log.flush();
-            Machine.Interval interval = start.until(Machine.CpuSnapshot.now());
             verify(log, records, bytes);
             return new Sample(pool.recordBytes(), pool.batchLimitBytes(), c, round, bytes, records, batches, interval);
         }

@@ -3,6 +3,7 @@ package io.tributary.bench;
 import io.tributary.record.Compression;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchBuilder;
+import io.tributary.record.RecordBatchFormat;
 
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
@@ -17,6 +18,11 @@ import java.util.SplittableRandom;
  * place; neither is covered by the CRC, so a batch re-appended later is restamped and still
  * valid. Each batch also has a direct-buffer copy for the raw {@code FileChannel} baseline.
  *
+ * <p>Timestamps must keep growing as they do in production, or the time index stops taking
+ * entries after the first pass over the pool (and recovery takes paths it would not): before each
+ * pass, {@link #shiftTimestamps(int)} moves every batch's timestamps past the previous pass and
+ * recomputes its CRC, as the producer would have. Callers do that outside their timed sections.
+ *
  * <p>Thread-safety: not thread-safe; one benchmark thread uses it.
  */
 final class BatchPool {
@@ -26,6 +32,10 @@ final class BatchPool {
     private final ByteBuffer[] direct;
     private final int[] recordCounts;
     private final long totalBytes;
+    /** Milliseconds from the first batch's base timestamp to past the last batch's max timestamp. */
+    private final long timeSpanMs;
+    private final long[] baseTimestamps;
+    private final long[] maxTimestamps;
 
     private BatchPool(int recordBytes, int batchLimitBytes, ByteBuffer[] heap, ByteBuffer[] direct,
                       int[] recordCounts) {
@@ -39,6 +49,32 @@ final class BatchPool {
             total += b.remaining();
         }
         this.totalBytes = total;
+        this.baseTimestamps = new long[heap.length];
+        this.maxTimestamps = new long[heap.length];
+        for (int i = 0; i < heap.length; i++) {
+            baseTimestamps[i] = heap[i].getLong(RecordBatchFormat.BASE_TIMESTAMP_OFFSET);
+            maxTimestamps[i] = heap[i].getLong(RecordBatchFormat.MAX_TIMESTAMP_OFFSET);
+        }
+        this.timeSpanMs = maxTimestamps[heap.length - 1] - baseTimestamps[0] + 1;
+    }
+
+    /**
+     * Gives every batch the timestamps it would have on pass {@code pass} over the pool (pass 0:
+     * as built), each pass after the previous one, and recomputes the CRCs. Outside timing: this
+     * is the producer's work.
+     */
+    void shiftTimestamps(int pass) {
+        long shift = pass * timeSpanMs;
+        for (int i = 0; i < heap.length; i++) {
+            ByteBuffer b = heap[i];
+            b.putLong(RecordBatchFormat.BASE_TIMESTAMP_OFFSET, baseTimestamps[i] + shift);
+            b.putLong(RecordBatchFormat.MAX_TIMESTAMP_OFFSET, maxTimestamps[i] + shift);
+            b.putInt(RecordBatchFormat.CRC_OFFSET, (int) RecordBatch.wrap(b).computeChecksum());
+            ByteBuffer d = direct[i];
+            d.putLong(RecordBatchFormat.BASE_TIMESTAMP_OFFSET, baseTimestamps[i] + shift);
+            d.putLong(RecordBatchFormat.MAX_TIMESTAMP_OFFSET, maxTimestamps[i] + shift);
+            d.putInt(RecordBatchFormat.CRC_OFFSET, b.getInt(RecordBatchFormat.CRC_OFFSET));
+        }
     }
 
     /**

@@ -31,6 +31,7 @@ record BenchOptions(
         List<Integer> reopenSegmentMiB,
         int reopenOpens,
         long reopenUnflushedMiB,
+        boolean reopenCheckpointAfterFlush,
         boolean dropCaches,
         String childJvmOpts,
         boolean keep) {
@@ -57,6 +58,8 @@ record BenchOptions(
             "  --reopen-segment-mib 1024,128  segment.bytes configs to reopen (default 1024,128)",
             "  --reopen-opens N           opens per kind (default 3)",
             "  --reopen-unflushed-mib N   appended after the last flush before the crash (default 32)",
+            "  --reopen-checkpoint-after-flush true|false  the crashing writer also writes the recovery",
+            "                             checkpoint after its flush (a what-if for a flush policy; default false)",
             "  --drop-caches true|false   drop the page cache for cold reads and opens (default true; needs root)",
             "  --child-jvm-opts 'OPTS'    extra JVM options for the reopen phase's child JVMs (e.g. a JFR recording)",
             "  --keep true|false          keep the data directory (default false)",
@@ -106,6 +109,7 @@ record BenchOptions(
         List<Integer> reopenSegmentMiB = List.of(1024, 128);
         int reopenOpens = 3;
         long reopenUnflushedMiB = 32;
+        boolean reopenCheckpointAfterFlush;
         boolean dropCaches = true;
         String childJvmOpts = "";
         boolean keep;
@@ -129,6 +133,7 @@ record BenchOptions(
                 case "--reopen-segment-mib" -> reopenSegmentMiB = ints(flag, v);
                 case "--reopen-opens" -> reopenOpens = (int) positive(flag, v);
                 case "--reopen-unflushed-mib" -> reopenUnflushedMiB = atLeastZero(flag, v);
+                case "--reopen-checkpoint-after-flush" -> reopenCheckpointAfterFlush = bool(flag, v);
                 case "--drop-caches" -> dropCaches = bool(flag, v);
                 case "--child-jvm-opts" -> childJvmOpts = v;
                 case "--keep" -> keep = bool(flag, v);
@@ -157,7 +162,7 @@ record BenchOptions(
             }
             return new BenchOptions(dir, phases, recordBytes, batchKiB, appendMiB, rounds, flushEveryMiB, rawHeap,
                     poolMiB, readMiB, readRounds, readRecordBytes, readBatchKiB, reopenMiB, reopenSegmentMiB,
-                    reopenOpens, reopenUnflushedMiB, dropCaches, childJvmOpts, keep);
+                    reopenOpens, reopenUnflushedMiB, reopenCheckpointAfterFlush, dropCaches, childJvmOpts, keep);
         }
 
         private static Set<Phase> phases(String v) {

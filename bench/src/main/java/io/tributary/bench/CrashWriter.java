@@ -19,7 +19,9 @@ import java.util.Map;
  * ({@code Runtime.halt}: no shutdown hooks, no close, no checkpoint).
  *
  * <p>Arguments are {@code key=value}: {@code dir}, {@code segmentBytes}, {@code totalBytes},
- * {@code unflushedBytes}, {@code recordBytes}, {@code batchBytes}, {@code torn}. Prints one line
+ * {@code unflushedBytes}, {@code recordBytes}, {@code batchBytes}, {@code torn},
+ * {@code checkpointAfterFlush} (also write the recovery checkpoint right after the flush, as a
+ * flush policy could, instead of leaving it to the log's interval). Prints one line
  * {@code CRASH_WRITER key=value...} before halting.
  *
  * <p>Thread-safety: a process entry point.
@@ -32,10 +34,10 @@ final class CrashWriter {
     }
 
     static List<String> args(Path dir, int segmentBytes, long totalBytes, long unflushedBytes, int recordBytes,
-                             int batchBytes, boolean torn) {
+                             int batchBytes, boolean torn, boolean checkpointAfterFlush) {
         return List.of(COMMAND, "dir=" + dir.toAbsolutePath(), "segmentBytes=" + segmentBytes,
                 "totalBytes=" + totalBytes, "unflushedBytes=" + unflushedBytes, "recordBytes=" + recordBytes,
-                "batchBytes=" + batchBytes, "torn=" + torn);
+                "batchBytes=" + batchBytes, "torn=" + torn, "checkpointAfterFlush=" + checkpointAfterFlush);
     }
 
     static void run(Map<String, String> a) throws IOException {
@@ -50,15 +52,25 @@ final class CrashWriter {
         Log log = Log.open(dir, LogConfig.builder().segmentBytes(segmentBytes).build()); // never closed
         long bytes = 0;
         int i = 0;
+        int pass = 0;
         while (bytes < total - unflushed) {
             bytes += log.append(pool.heap(i), 1).sizeInBytes();
-            i = (i + 1) % pool.size();
+            if (++i == pool.size()) {
+                i = 0;
+                pool.shiftTimestamps(++pass);
+            }
         }
         log.flush();
+        if (Boolean.parseBoolean(a.get("checkpointAfterFlush"))) {
+            log.checkpoint();
+        }
         long flushedEnd = log.logEndOffset();
         while (bytes < total) {
             bytes += log.append(pool.heap(i), 1).sizeInBytes();
-            i = (i + 1) % pool.size();
+            if (++i == pool.size()) {
+                i = 0;
+                pool.shiftTimestamps(++pass);
+            }
         }
         long end = log.logEndOffset();
         List<Long> bases = log.segmentBaseOffsets();

@@ -72,6 +72,14 @@ final class Machine {
         double seconds() {
             return wallNs / 1e9;
         }
+
+        /** Both intervals together (a measurement paused in between). */
+        Interval plus(Interval other) {
+            return new Interval(wallNs + other.wallNs, processCpuS + other.processCpuS,
+                    machineBusyS + other.machineBusyS);
+        }
+
+        static final Interval ZERO = new Interval(0, 0, 0);
     }
 
     static long processCpuNs() {

@@ -129,11 +129,10 @@ final class ReadBench {
         long volume = options.readMiB() * MIB;
         try (Log log = Log.open(dir, config)) {
             long bytes = 0;
-            int i = 0;
-            while (bytes < volume) {
-                bytes += log.append(pool.heap(i), 1).sizeInBytes();
-                if (++i == pool.size()) {
-                    i = 0;
+            for (int pass = 0; bytes < volume; pass++) {
+                pool.shiftTimestamps(pass);
+                for (int i = 0; i < pool.size() && bytes < volume; i++) {
+                    bytes += log.append(pool.heap(i), 1).sizeInBytes();
                 }
             }
             log.flush();

@@ -110,7 +110,8 @@ final class ReopenBench {
                 int segmentBytes = (int) Math.min(Integer.MAX_VALUE, segmentMiB * MIB);
                 long t0 = System.nanoTime();
                 Map<String, String> w = runChild(base, "2g", CrashWriter.args(dir, segmentBytes, total,
-                        options.reopenUnflushedMiB() * MIB, RECORD_BYTES, BATCH_BYTES, true), "CRASH_WRITER");
+                        options.reopenUnflushedMiB() * MIB, RECORD_BYTES, BATCH_BYTES, true,
+                        options.reopenCheckpointAfterFlush()), "CRASH_WRITER");
                 double writerS = (System.nanoTime() - t0) / 1e9;
                 UncleanState state = UncleanState.capture(dir, base.resolve("unclean"));
                 Crash crash = new Crash(segmentMiB, Long.parseLong(w.get("bytes")),
@@ -118,9 +119,10 @@ final class ReopenBench {
                         Long.parseLong(w.get("tornBytes")), writerS);
                 crashes.add(crash);
                 out.printf(Locale.ROOT, "reopen, segment.bytes=%d MiB: wrote %d MiB in %d segments in %.1f s (child"
-                                + " JVM), halted with %d MiB unflushed and a torn %d-byte tail; active segment %d MiB%n",
+                                + " JVM), halted with %d MiB unflushed and a torn %d-byte tail; active segment %d MiB%s%n",
                         segmentMiB, crash.logBytes() >> 20, crash.segments(), writerS,
-                        options.reopenUnflushedMiB(), crash.tornBytes(), crash.rescanBytes() >> 20);
+                        options.reopenUnflushedMiB(), crash.tornBytes(), crash.rescanBytes() >> 20,
+                        options.reopenCheckpointAfterFlush() ? "; checkpoint written after the flush" : "");
                 for (Kind kind : Kind.values()) {
                     if (kind.cold() && !canDrop) {
                         continue;

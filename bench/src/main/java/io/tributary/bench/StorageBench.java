@@ -305,8 +305,9 @@ public final class StorageBench {
 
     private Map<String, Object> reopenReport(ReopenBench.Outcome o) {
         out.printf(Locale.ROOT, "== Reopen after an unclean stop: Log.open in a fresh JVM ==%n");
-        out.printf(Locale.ROOT, "   writer JVM: appends, flushes, appends %d MiB more, tears a batch, halts; median of %d"
-                + " opens (min-max)%n", options.reopenUnflushedMiB(), options.reopenOpens());
+        out.printf(Locale.ROOT, "   writer JVM: appends, flushes, %sappends %d MiB more, tears a batch, halts; median of %d"
+                + " opens (min-max)%n", options.reopenCheckpointAfterFlush() ? "writes the checkpoint, " : "",
+                options.reopenUnflushedMiB(), options.reopenOpens());
         for (ReopenBench.Kind k : ReopenBench.Kind.values()) {
             out.printf(Locale.ROOT, "   %-12s %s%n", k.label, k.description);
         }
@@ -386,6 +387,7 @@ public final class StorageBench {
         m.put("reopen_mib", options.reopenMiB());
         m.put("reopen_segment_mib", options.reopenSegmentMiB());
         m.put("reopen_opens", options.reopenOpens());
+        m.put("reopen_checkpoint_after_flush", options.reopenCheckpointAfterFlush());
         m.put("phases", options.phases().stream().map(p -> p.name().toLowerCase(Locale.ROOT)).toList());
         return m;
     }
