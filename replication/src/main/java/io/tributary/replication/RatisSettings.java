@@ -58,6 +58,8 @@ final class RatisSettings {
         // Election timeouts: Ratis defaults (150-300 ms), stated here so they are visible.
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MIN_KEY, "150ms");
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY, "300ms");
+        m.put(io.tributary.replication.partition.PartitionManager.RETENTION_CHECK_INTERVAL_MS,
+                Long.toString(io.tributary.replication.partition.PartitionManager.RETENTION_CHECK_INTERVAL_MS_DEFAULT));
         m.put(ENTRY_MAX_BYTES, Integer.toString(ENTRY_MAX_BYTES_DEFAULT));
         m.put(IN_FLIGHT_ENTRIES_MAX, Integer.toString(IN_FLIGHT_ENTRIES_MAX_DEFAULT));
         return m;

@@ -40,6 +40,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -57,7 +59,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PartitionManager implements LocalPartitions, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionManager.class);
-    private static final String MARKER = "partition.metadata";
+    private static final String MARKER = PartitionSpec.MARKER_FILE;
+
+    /**
+     * How often each hosted partition's retention is applied (Kafka's
+     * {@code log.retention.check.interval.ms}); read from the node's extra settings.
+     */
+    public static final String RETENTION_CHECK_INTERVAL_MS = "tributary.partition.retention.check.interval.ms";
+    public static final long RETENTION_CHECK_INTERVAL_MS_DEFAULT = 300_000;
 
     private final ReplicationConfig config;
     private final Path specDir;
@@ -65,6 +74,8 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
     private final Map<RaftGroupId, PartitionStateMachine> machines = new ConcurrentHashMap<>();
     private final Map<RaftGroupId, PartitionReplicaImpl> replicas = new ConcurrentHashMap<>();
     private final ExecutorService executor;
+    /** Periodic per-partition maintenance (retention). */
+    private final ScheduledExecutorService maintenance;
     private final PartitionReplicaImpl.Settings settings;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
@@ -89,6 +100,37 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
         this.settings = new PartitionReplicaImpl.Settings(maxEntryBytes, maxInFlightEntries, ClientId.randomId(),
                 callIds, executor, electionTimeoutMaxMs);
         loadSpecs();
+        long retentionCheckMs = Long.parseLong(config.raftProperties().getOrDefault(RETENTION_CHECK_INTERVAL_MS,
+                Long.toString(RETENTION_CHECK_INTERVAL_MS_DEFAULT)));
+        if (retentionCheckMs <= 0) {
+            throw new IllegalArgumentException(RETENTION_CHECK_INTERVAL_MS + " must be positive: " + retentionCheckMs);
+        }
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "partition-retention-" + config.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
+        maintenance.scheduleWithFixedDelay(this::enforceRetention, retentionCheckMs, retentionCheckMs,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Applies retention to every hosted partition (see {@link PartitionStateMachine#retainFrom()}
+     * for why it never reaches what Raft may still read). Runs on the maintenance thread; a failure
+     * of one partition does not stop the others.
+     */
+    void enforceRetention() {
+        long now = System.currentTimeMillis();
+        for (PartitionStateMachine sm : machines.values()) {
+            try {
+                if (sm.log() != null) {
+                    sm.enforceRetention(now);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("Broker {}: retention of partition {} failed: {}", config.nodeId(), sm.topicPartition(),
+                        e.toString());
+            }
+        }
     }
 
     private void loadSpecs() throws IOException {
@@ -200,9 +242,8 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                     specs.put(gid, updated);
                     PartitionStateMachine sm = machines.get(gid);
                     if (sm != null) {
-                        sm.updateConfig(cfg);
+                        sm.updateConfig(updated);
                     }
-                    replicas.remove(gid);
                     LOG.info("Partition {}: topic settings changed to {}", tp, topicConfigs);
                 }
                 return;
@@ -255,7 +296,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
         Path marker = chosen.resolve(MARKER);
         if (Files.exists(marker)) {
             String old = Files.readString(marker).trim();
-            if (!old.equals("topic.id=" + topicId)) {
+            if (!old.equals(PartitionSpec.markerContent(topicId).trim())) {
                 Path aside = chosen.resolveSibling(name + "." + System.currentTimeMillis() + ".stale");
                 LOG.warn("Log directory {} belongs to an earlier topic of the same name ({}); moving it to {}", chosen,
                         old, aside);
@@ -263,7 +304,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
             }
         }
         Files.createDirectories(chosen);
-        Files.writeString(chosen.resolve(MARKER), "topic.id=" + topicId + "\n");
+        PartitionSpec.writeMarker(chosen, topicId);
         return chosen;
     }
 
@@ -441,6 +482,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
 
     @Override
     public void close() {
+        maintenance.shutdownNow();
         executor.shutdownNow();
         for (PartitionReplicaImpl r : replicas.values()) {
             r.failQueued(new ReplicationException("broker " + config.nodeId() + " is shutting down", true));

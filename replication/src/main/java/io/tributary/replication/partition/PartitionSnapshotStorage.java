@@ -223,6 +223,52 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
         return l;
     }
 
+    /**
+     * Drops from the newest snapshot the segments wholly below {@code logStartOffset} (retention
+     * deleted them from the log; the snapshot's hard links would keep their disk space) and
+     * raises its log start offset. The meta file is replaced atomically before the links go, so a
+     * crash leaves either snapshot; a transfer to a follower reading the old file list fails and
+     * is retried by Ratis with the new one.
+     */
+    synchronized void dropSegmentsBelow(long logStartOffset) throws IOException {
+        Loaded cur = loadLatest();
+        if (cur == null) {
+            return;
+        }
+        PartitionSnapshotMeta meta = cur.meta();
+        List<PartitionSnapshotSegment> keep = new ArrayList<>();
+        List<PartitionSnapshotSegment> drop = new ArrayList<>();
+        List<PartitionSnapshotSegment> segs = meta.getSegmentsList();
+        for (int i = 0; i < segs.size(); i++) {
+            long next = i + 1 < segs.size() ? segs.get(i + 1).getBaseOffset() : meta.getOffset();
+            (next <= logStartOffset ? drop : keep).add(segs.get(i));
+        }
+        if (drop.isEmpty()) {
+            return;
+        }
+        PartitionSnapshotMeta updated = meta.toBuilder().clearSegments().addAllSegments(keep)
+                .setLogStartOffset(Math.max(meta.getLogStartOffset(), Math.min(logStartOffset, meta.getOffset())))
+                .build();
+        Path tmp = cur.dir().resolve(META_FILE + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(updated.toByteArray());
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        Files.move(tmp, cur.dir().resolve(META_FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        for (PartitionSnapshotSegment s : drop) {
+            Files.deleteIfExists(cur.dir().resolve(segmentFileName(s.getBaseOffset())));
+            Files.deleteIfExists(cur.dir().resolve(segmentFileName(s.getBaseOffset()) + ".md5"));
+        }
+        latest = load(cur.dir());
+        scanned = true;
+        LOG.info("Snapshot {} no longer holds {} segments below offset {}", cur.dir(), drop.size(), logStartOffset);
+    }
+
     /** Byte position in a segment file of the first batch at or after {@code offset} (or its end). */
     static long positionOf(Path segmentFile, long offset) throws IOException {
         try (FileChannel ch = FileChannel.open(segmentFile, StandardOpenOption.READ)) {
@@ -252,9 +298,18 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
      * that was too far behind, after Ratis installed the leader's snapshot here). The log must be
      * closed.
      */
-    static void installSegments(Loaded snapshot, Path logDir) throws IOException {
-        deleteRecursively(logDir);
+    static void installSegments(Loaded snapshot, Path logDir, String topicId) throws IOException {
         Files.createDirectories(logDir);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(logDir)) {
+            for (Path p : ds) {
+                if (!p.getFileName().toString().equals(PartitionSpec.MARKER_FILE)) {
+                    deleteRecursively(p);
+                }
+            }
+        }
+        // The marker names the topic the directory belongs to: keep it (and rewrite it, in case an
+        // earlier install was cut short before it was written).
+        PartitionSpec.writeMarker(logDir, topicId);
         for (PartitionSnapshotSegment s : snapshot.meta().getSegmentsList()) {
             String file = segmentFileName(s.getBaseOffset());
             Path src = snapshot.dir().resolve(file);

@@ -93,7 +93,8 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     record EntryOffsets(long baseOffset, long endOffset) {
     }
 
-    private final PartitionSpec spec;
+    /** Replaced when the topic's settings change ({@link #updateConfig}); read on every admission check. */
+    private volatile PartitionSpec spec;
     private final PartitionSnapshotStorage storage = new PartitionSnapshotStorage();
     private final ConcurrentSkipListMap<Long, EntryOffsets> entries = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, Queue<CompletableFuture<Long>>> hwWaiters = new ConcurrentSkipListMap<>();
@@ -106,8 +107,15 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     private volatile long pinnedAppendTimeMs = -1;
     private volatile TermIndex anchor = TermIndex.valueOf(0, -1);
     private volatile long anchorOffset;
+    /**
+     * The offset map is complete from this Raft index on (entries below it that are still in the
+     * Raft log after a restart or a snapshot install have unknown offsets).
+     */
+    private volatile long offsetsKnownFromIndex;
     private volatile boolean recovered;
     private volatile boolean closed;
+    /** Snapshots installed from a leader since this state machine was built (for tests and metrics). */
+    private volatile int snapshotsInstalled;
 
     PartitionStateMachine(PartitionSpec spec) {
         this.spec = spec;
@@ -149,7 +157,9 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
      * a replica's (a replica must not refuse an entry the leader accepted under another config).
      */
     static LogConfig logConfigForReplica(LogConfig c) {
-        return c.toBuilder().maxMessageBytes(c.segmentBytes()).build();
+        // Retention by time and size is decided here (enforceRetention), bounded by what Raft may
+        // still read; the log itself deletes only the segments below the log start offset we set.
+        return c.toBuilder().maxMessageBytes(c.segmentBytes()).retentionMs(-1).retentionBytes(-1).build();
     }
 
     private long clockMs() {
@@ -180,7 +190,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             synchronized (this) {
                 Log old = log;
                 old.close();
-                PartitionSnapshotStorage.installSegments(snap, spec.logDir());
+                PartitionSnapshotStorage.installSegments(snap, spec.logDir(), spec.topicId());
                 Log fresh = openLog();
                 long offset = snap.meta().getOffset();
                 if (fresh.numberOfSegments() <= 1 && fresh.logEndOffset() < offset) {
@@ -193,11 +203,13 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 }
                 log = fresh;
                 entries.clear();
+                offsetsKnownFromIndex = snap.meta().getRaftIndex() + 1;
                 anchor = snap.termIndex();
                 anchorOffset = offset;
                 recovered = false;
                 setLastAppliedTermIndex(anchor);
                 publishHighWatermark(offset);
+                snapshotsInstalled++;
                 LOG.info("{}: partition {} installed snapshot {} from the leader: log [{}, {})", getId(),
                         spec.topicPartition(), anchor, fresh.logStartOffset(), fresh.logEndOffset());
             }
@@ -305,6 +317,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 l.truncateFullyAndStartAt(next);
             }
             entries.putAll(rebuilt);
+            offsetsKnownFromIndex = from.getIndex() + 1;
             recovered = true;
             LOG.info("{}: partition {} offsets rebuilt from {} Raft entries after {}: log end {}", getId(),
                     spec.topicPartition(), rebuilt.size(), from, l.logEndOffset());
@@ -629,6 +642,112 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         }
     }
 
+    // ================================================================ retention
+
+    /**
+     * The lowest offset this replica must keep readable for Raft: the base offset of the first
+     * entry still in its Raft log, but never above its last snapshot's offset.
+     *
+     * <p><b>Retention rule.</b> A leader serves entries of its Raft log to lagging followers
+     * through {@link #read}, from the partition log; an entry whose records were deleted cannot be
+     * served (Ratis would retry it forever). Entries disappear from the Raft log only when Ratis
+     * purges it up to a snapshot (whole closed Raft log segments); a follower that needs an entry
+     * below the purged start gets the snapshot instead. So retention and compaction may act only
+     * below {@code min(offset of the Raft log's first entry, snapshot offset)} (which is below the
+     * high watermark), and they lag behind their topic settings by up to one snapshot interval plus
+     * one Raft log segment. With no snapshot yet, the Raft log holds every entry: nothing may go.
+     * Where the map has no offsets for the Raft log's first entries (after a restart, entries at or
+     * below the snapshot index), nothing may go until Ratis purges past them.
+     */
+    long retainFrom() {
+        Log l = log;
+        PartitionSnapshotStorage.Loaded snap = storage.loadLatest();
+        if (snap == null || closed) {
+            return l.logStartOffset();
+        }
+        ensureRecovered();
+        long snapIndex = snap.meta().getRaftIndex();
+        long snapOffset = snap.meta().getOffset();
+        long raftStart;
+        try {
+            raftStart = getServer().join().getDivision(getGroupId()).getRaftLog().getStartIndex();
+        } catch (IOException e) {
+            return l.logStartOffset();
+        }
+        if (raftStart > snapIndex) {
+            return snapOffset;
+        }
+        if (raftStart < offsetsKnownFromIndex) {
+            return l.logStartOffset();
+        }
+        Map.Entry<Long, EntryOffsets> first = entries.ceilingEntry(raftStart);
+        return first == null ? snapOffset : Math.min(first.getValue().baseOffset(), snapOffset);
+    }
+
+    /**
+     * Applies the topic's retention ({@code retention.ms}, {@code retention.bytes}, for
+     * {@code cleanup.policy} with {@code delete}) to whole closed segments, oldest first, but
+     * never at or above {@link #retainFrom()}: moves the log start offset to the base of the first
+     * segment kept, lets the log delete the segments below it, and drops them from the snapshot
+     * (whose hard links would otherwise keep their disk space).
+     *
+     * @return the number of segments deleted
+     */
+    int enforceRetention(long nowMs) {
+        if (closed) {
+            return 0;
+        }
+        Log l = log;
+        LogConfig c = spec.config();
+        long start = l.logStartOffset();
+        long target = start;
+        List<Long> bases = l.segmentBaseOffsets();
+        if (c.cleanupPolicy().deletes() && (c.retentionMs() >= 0 || c.retentionBytes() >= 0)) {
+            long expiredBelow = c.retentionMs() < 0 ? Long.MIN_VALUE
+                    : l.offsetForTimestamp(nowMs - c.retentionMs()).map(t -> t.offset()).orElse(Long.MAX_VALUE);
+            long excess = c.retentionBytes() < 0 ? 0 : l.sizeInBytes() - c.retentionBytes();
+            for (int i = 0; i + 1 < bases.size(); i++) { // never the active (last) segment
+                long next = bases.get(i + 1);
+                long size;
+                try {
+                    size = java.nio.file.Files.size(l.dir().resolve(PartitionSnapshotStorage.segmentFileName(bases.get(i))));
+                } catch (IOException e) {
+                    break; // the segment changed under us (compaction swap): next round
+                }
+                boolean expired = next <= expiredBelow;
+                boolean overSize = c.retentionBytes() >= 0 && excess >= size;
+                if (!expired && !overSize) {
+                    break;
+                }
+                excess -= size;
+                target = next;
+            }
+        }
+        long raftNeedsFrom = retainFrom();
+        long limit = Math.min(target, raftNeedsFrom);
+        long newStart = start;
+        for (long base : bases) {
+            if (base <= limit && base > newStart) {
+                newStart = base;
+            }
+        }
+        if (newStart > start) {
+            LOG.info("{}: partition {} retention moves the log start offset {} -> {} (retention target {}, Raft needs"
+                    + " offsets from {})", getId(), spec.topicPartition(), start, newStart, target, raftNeedsFrom);
+            l.advanceLogStartOffset(newStart);
+        }
+        int deleted = l.enforceRetention();
+        if (deleted > 0) {
+            try {
+                storage.dropSegmentsBelow(l.logStartOffset());
+            } catch (IOException e) {
+                LOG.warn("{}: partition {} cannot drop deleted segments from its snapshot: {}", getId(),
+                        spec.topicPartition(), e.toString());
+            }
+        }
+        return deleted;
+    }
+
     // ================================================================ state for the replica
 
     public Log log() {
@@ -643,9 +762,32 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         return spec;
     }
 
-    /** Applies a changed topic config to the log. */
-    void updateConfig(LogConfig config) {
-        log.updateConfig(logConfigForReplica(config));
+    /** The newest snapshot's meta, or null when there is none. */
+    io.tributary.proto.internal.v1.PartitionSnapshotMeta latestSnapshotMeta() {
+        PartitionSnapshotStorage.Loaded l = storage.loadLatest();
+        return l == null ? null : l.meta();
+    }
+
+    /** How many snapshots this replica installed from a leader since it started. */
+    int snapshotsInstalled() {
+        return snapshotsInstalled;
+    }
+
+    /**
+     * Applies changed topic settings: to the live log (roll, retention, index and flush settings)
+     * and to the leader's admission checks ({@code max.message.bytes}), which read {@link #spec()}.
+     */
+    void updateConfig(PartitionSpec updated) {
+        if (!updated.topicPartition().equals(spec.topicPartition()) || !updated.topicId().equals(spec.topicId())) {
+            throw new IllegalArgumentException("spec " + updated + " is not partition " + spec.topicPartition());
+        }
+        synchronized (this) {
+            spec = updated;
+            Log l = log;
+            if (l != null) {
+                l.updateConfig(logConfigForReplica(updated.config()));
+            }
+        }
     }
 
     @Override

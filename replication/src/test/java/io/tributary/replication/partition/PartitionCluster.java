@@ -121,6 +121,25 @@ final class PartitionCluster implements AutoCloseable {
         return leader[0];
     }
 
+    /**
+     * Appends through whichever node leads now, retrying when leadership moves (on a loaded
+     * machine elections happen); an append that failed with "lost the leadership" may still have
+     * committed, so callers must not count on exact offsets.
+     */
+    io.tributary.replication.AppendResult appendToLeader(TopicPartition tp, ByteBuffer batch) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            PartitionReplica l = replica(awaitLeader(tp), tp);
+            try {
+                return l.append(new io.tributary.replication.AppendRequest(batch.duplicate(), true, -1, 20_000))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof io.tributary.replication.NotLeaderException) || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     PartitionReplica replica(int node, TopicPartition tp) {
         return nodes[node].localPartitions().replica(tp).orElseThrow();
     }
