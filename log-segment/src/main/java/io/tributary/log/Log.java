@@ -933,7 +933,7 @@ public final class Log implements Closeable {
 
     /** How {@link #replaceSegment} ended. */
     enum SwapOutcome {
-        /** The cleaned copy took the segment's place (with no copy: the segment was removed). */
+        /** The cleaned copy took the segment's place. */
         SWAPPED,
         /** The segment is no longer in the log (retention deleted it); nothing changed. */
         SEGMENT_GONE,
@@ -976,9 +976,8 @@ public final class Log implements Closeable {
     }
 
     /**
-     * Swaps a closed segment for its compacted copy, or removes it when {@code cleaned} is null
-     * (nothing in it survived). Takes ownership of {@code cleaned}: when the swap does not happen,
-     * its files are deleted.
+     * Swaps a closed segment for its compacted copy (same base and end offset). Takes ownership of
+     * {@code cleaned}: when the swap does not happen, its files are deleted.
      *
      * <p>Under the write lock, after checking that the log was not truncated since the pass began
      * and that {@code old} is still the segment at its base offset: the copy's {@code .cleaned}
@@ -992,7 +991,7 @@ public final class Log implements Closeable {
      * retention has since removed or cut.
      */
     SwapOutcome replaceSegment(LogSegment old, LogSegment cleaned, long truncationsSeen) {
-        boolean discardCleaned = cleaned != null;
+        boolean discardCleaned = true;
         writeLock.lock();
         try {
             if (closed || failure != null || truncations != truncationsSeen) {
@@ -1002,20 +1001,14 @@ public final class Log implements Closeable {
             if (segments.get(base) != old) {
                 return SwapOutcome.SEGMENT_GONE;
             }
-            if (old == activeSegment() || (cleaned != null && cleaned.baseOffset() != base)) {
+            if (old == activeSegment() || cleaned.baseOffset() != base || cleaned.nextOffset() != old.nextOffset()) {
                 throw new IllegalArgumentException("cannot replace segment " + old + " of " + dir + " with " + cleaned);
             }
-            if (cleaned != null) {
-                cleaned.renameTo(LogFiles.SWAP_SUFFIX);
-                segments.put(base, cleaned);
-                discardCleaned = false;
-            } else {
-                segments.remove(base);
-            }
+            cleaned.renameTo(LogFiles.SWAP_SUFFIX);
+            segments.put(base, cleaned);
+            discardCleaned = false;
             old.markDeletedAndRelease();
-            if (cleaned != null) {
-                cleaned.renameTo("");
-            }
+            cleaned.renameTo("");
             return SwapOutcome.SWAPPED;
         } catch (IOException e) {
             throw fail("compaction swap of segment " + old.baseOffset(), e);

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Key compaction for logs whose {@code cleanup.policy} is {@code compact} or
@@ -27,8 +28,9 @@ import java.util.function.BooleanSupplier;
  * tombstones once they are older than {@code delete.retention.ms} (Kafka's log cleaner).
  *
  * <h2>How a log is chosen</h2>
- * Logs {@link #register register} with the cleaner. Its worker thread ({@value #THREAD_NAME})
- * wakes every {@code log.cleaner.backoff.ms} (or on {@link #wakeup()}), applies retention to the
+ * Logs {@link #register register} with the cleaner, a replicated log with the offset below which
+ * it may be compacted (committed, and no longer read as Raft entries). The worker thread
+ * ({@value #THREAD_NAME}) wakes every {@code log.cleaner.backoff.ms} (or on {@link #wakeup()}), applies retention to the
  * {@code compact,delete} logs, and cleans the registered log with the highest dirty ratio, if that
  * is at least its {@code min.cleanable.dirty.ratio} (or if a tombstone it kept last time has since
  * expired). It goes again at once after a pass that made progress, so a backlog drains without
@@ -39,14 +41,15 @@ import java.util.function.BooleanSupplier;
  *   <li>The log gives a consistent view ({@code Log.beginCleaning}): its closed segments, the
  *       cleaner checkpoint (the first dirty offset) and its truncation count.</li>
  *   <li>The cleanable range ends at the active segment, or earlier at the first dirty segment whose
- *       newest timestamp is within {@code min.compaction.lag.ms} of now. The dirty ratio is the
+ *       newest timestamp is within {@code min.compaction.lag.ms} of now, or at the first segment
+ *       reaching the bound the log was registered with. The dirty ratio is the
  *       size of the segments from the checkpoint to that end over the size of all segments up to
  *       it.</li>
  *   <li>The keys of the dirty section go into a bounded {@link OffsetMap} (key → newest offset),
  *       batch by batch until it is full; the pass covers only as far as the map reaches.</li>
  *   <li>Each closed segment below that point is rewritten ({@link SegmentCleaner}) to a forced
  *       {@code .cleaned} copy, unless nothing in it changes, and the log swaps the copy in under its
- *       write lock (renames only), or removes the segment when nothing survived.</li>
+ *       write lock (renames only).</li>
  *   <li>The checkpoint moves to where the map reached.</li>
  * </ol>
  * Appends and reads go on meanwhile: the cleaner reads closed segments through references it
@@ -65,9 +68,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p><b>Design note.</b> Each segment is cleaned into a copy of its own (Kafka merges small
  * neighbours into one). Merging needs recovery to delete the other originals of a completed
- * {@code .swap}, and a copy's end offset does not say how far its originals reached once its
- * last batches are dropped, so it is left out: a segment in which nothing survives is removed
- * instead of kept empty.
+ * {@code .swap} (Kafka's {@code LogLoader} does, by the copy's offset range), which the log's
+ * recovery does not do yet; so heavily compacted logs keep one small segment per original.
  */
 public final class LogCleaner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogCleaner.class);
@@ -110,10 +112,30 @@ public final class LogCleaner implements AutoCloseable {
         return this;
     }
 
-    /** Makes a log eligible for background cleaning (ignored for a log already registered). */
+    /**
+     * Makes a log eligible for background cleaning, up to its active segment (ignored for a log
+     * already registered). For a replicated log use {@link #register(Log, LongSupplier)}.
+     */
     public void register(Log log) {
+        register(log, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * Makes a log eligible for background cleaning, never at or beyond the offset
+     * {@code cleanableUpTo} gives when a pass begins (ignored for a log already registered).
+     *
+     * <p>A replicated log must bound the cleaner: records above the high watermark may still be
+     * truncated, and compacting older records against them would lose the older ones for good
+     * (Kafka stops at the last stable offset for the same reason). Where followers are served Raft
+     * entries from the log, the bound is also the offset of the last snapshot, below which no
+     * entry is read again.
+     *
+     * @param cleanableUpTo an exclusive offset bound; only whole segments below it are cleaned
+     */
+    public void register(Log log, LongSupplier cleanableUpTo) {
         Objects.requireNonNull(log, "log");
-        logs.computeIfAbsent(log, Registration::new);
+        Objects.requireNonNull(cleanableUpTo, "cleanableUpTo");
+        logs.computeIfAbsent(log, l -> new Registration(l, cleanableUpTo));
     }
 
     /**
@@ -140,8 +162,8 @@ public final class LogCleaner implements AutoCloseable {
 
     /**
      * Cleans a log now on the calling thread, whatever its dirty ratio (compaction lag, the active
-     * segment and the offset map's reach still apply; for {@code compact,delete} retention runs
-     * first). Waits for a pass running on another thread.
+     * segment, the bound it was registered with and the offset map's reach still apply; for
+     * {@code compact,delete} retention runs first). Waits for a pass running on another thread.
      *
      * @throws LogException when the pass fails (corrupt data, an I/O error, a map too small for one batch)
      */
@@ -150,7 +172,7 @@ public final class LogCleaner implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("log cleaner is closed");
         }
-        Registration reg = logs.getOrDefault(log, new Registration(log));
+        Registration reg = logs.getOrDefault(log, new Registration(log, () -> Long.MAX_VALUE));
         if (log.config().cleanupPolicy() == LogConfig.CleanupPolicy.COMPACT_DELETE) {
             log.enforceRetention();
         }
@@ -288,7 +310,7 @@ public final class LogCleaner implements AutoCloseable {
                 continue;
             }
             try {
-                Plan plan = plan(view, reg.log.config(), now);
+                Plan plan = plan(view, reg.log.config(), now, reg.cleanableUpTo.getAsLong());
                 if (isDue(reg, plan, now) && plan.dirtyRatio() > bestRatio) {
                     best = reg;
                     bestRatio = plan.dirtyRatio();
@@ -345,7 +367,7 @@ public final class LogCleaner implements AutoCloseable {
         Plan plan = null;
         try {
             long now = env.clockMs().getAsLong();
-            plan = plan(view, c, now);
+            plan = plan(view, c, now, reg.cleanableUpTo.getAsLong());
             List<LogSegment> cleanable = new ArrayList<>();
             for (LogSegment seg : view.closedSegments()) {
                 if (seg.baseOffset() < plan.firstUncleanableOffset()) {
@@ -375,7 +397,7 @@ public final class LogCleaner implements AutoCloseable {
                     return aborted(log, plan, stats, "the log changed");
                 }
                 if (swap == Log.SwapOutcome.SWAPPED) {
-                    stats.recordSwap(outcome.cleaned() == null);
+                    stats.recordSwap();
                 }
             }
             if (!log.commitCleanerCheckpoint(endOffset, view.truncations())) {
@@ -430,7 +452,8 @@ public final class LogCleaner implements AutoCloseable {
      *
      * @param firstDirtyOffset where the dirty section starts (the cleaner checkpoint)
      * @param firstUncleanableOffset where the cleanable range ends: the active segment's base, or
-     *     the base of the first dirty segment still within {@code min.compaction.lag.ms}
+     *     the base of the first dirty segment still within {@code min.compaction.lag.ms}, or of the
+     *     first segment reaching the owner's bound, whichever is lowest
      * @param cleanBytes size of the segments below the first dirty offset
      * @param dirtyBytes size of the segments from the first dirty offset to the end of the range
      */
@@ -441,14 +464,20 @@ public final class LogCleaner implements AutoCloseable {
         }
     }
 
-    static Plan plan(CleaningView view, LogConfig config, long nowMs) {
+    static Plan plan(CleaningView view, LogConfig config, long nowMs, long cleanableUpTo) {
         long firstDirty = view.firstDirtyOffset();
         long firstUncleanable = view.activeBaseOffset();
+        for (LogSegment seg : view.closedSegments()) {
+            if (seg.nextOffset() > cleanableUpTo) {
+                firstUncleanable = Math.min(firstUncleanable, seg.baseOffset());
+                break;
+            }
+        }
         long lagMs = config.minCompactionLagMs();
         if (lagMs > 0) {
             for (LogSegment seg : view.closedSegments()) {
                 if (seg.nextOffset() > firstDirty && nowMs - segmentTimestamp(seg, nowMs) < lagMs) {
-                    firstUncleanable = seg.baseOffset();
+                    firstUncleanable = Math.min(firstUncleanable, seg.baseOffset());
                     break;
                 }
             }
@@ -488,6 +517,8 @@ public final class LogCleaner implements AutoCloseable {
     /** A log's cleaning state. */
     private static final class Registration {
         final Log log;
+        /** The owner's exclusive bound (high watermark, snapshot offset); read when a pass plans. */
+        final LongSupplier cleanableUpTo;
         /** Set by unregister: a pass on this log stops. */
         volatile boolean aborted;
         /** Why the last background pass failed; the worker skips the log while set. */
@@ -497,8 +528,9 @@ public final class LogCleaner implements AutoCloseable {
         /** Guarded by this. */
         private boolean inPass;
 
-        Registration(Log log) {
+        Registration(Log log, LongSupplier cleanableUpTo) {
             this.log = log;
+            this.cleanableUpTo = cleanableUpTo;
         }
 
         /** @return false when unregistered (no pass may start) */

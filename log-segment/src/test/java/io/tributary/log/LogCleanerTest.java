@@ -310,6 +310,33 @@ class LogCleanerTest {
     }
 
     @Test
+    void shouldNotCleanBeyondTheBoundTheLogWasRegisteredWith() throws Exception {
+        Log log = open(dir("a"), compact());
+        for (int i = 0; i < 10; i++) {
+            log.append(batch(clock.get(), kv("k", "v" + i)), 0);
+            if (i == 4) {
+                log.roll();
+            }
+        }
+        log.roll();
+        AtomicLong highWatermark = new AtomicLong(5);
+        LogCleaner cleaner = cleaner();
+        cleaner.register(log, highWatermark::get);
+
+        cleaner.cleanNow(log);
+        assertThat(readAll(log)).extracting(Rec::offset).containsExactly(4L, 5L, 6L, 7L, 8L, 9L);
+
+        highWatermark.set(9); // inside the second segment: still not cleanable
+        cleaner.cleanNow(log);
+        assertThat(readAll(log)).hasSize(6);
+
+        highWatermark.set(10);
+        cleaner.cleanNow(log);
+        assertThat(readAll(log)).containsExactly(new Rec(9, "k", "v9"));
+        cleaner.unregister(log);
+    }
+
+    @Test
     void shouldSkipLogsThatDoNotCompact() throws Exception {
         Log log = open(dir("a"), compact().toBuilder().cleanupPolicy(LogConfig.CleanupPolicy.DELETE).build());
         log.append(batch(clock.get(), kv("k", "1"), kv("k", "2")), 0);
@@ -321,7 +348,7 @@ class LogCleanerTest {
     // ================================================================ gaps
 
     @Test
-    void shouldReadAndSearchAcrossOffsetGapsAndEmptiedSegments() throws Exception {
+    void shouldReadAndSearchAcrossOffsetGapsAndEmptiedBatches() throws Exception {
         Log log = open(dir("a"), compact().toBuilder().deleteRetentionMs(1000).build());
         log.append(batch(T0, kv("a", "1")), 0);
         log.roll();
@@ -339,14 +366,21 @@ class LogCleanerTest {
         clock.set(T0 + 5000);
         LogCleaner.CleaningResult r = cleaner.cleanNow(log);
 
-        assertThat(r.stats().segmentsEmptied()).isEqualTo(2); // the first pass emptied a's first segment
-        assertThat(log.segmentBaseOffsets()).containsExactly(2L, 5L); // b's segment and the active one
+        // Each segment keeps its last batch, as a header without records if need be, so its end.
+        assertThat(r.stats().batchesEmptied()).isEqualTo(2);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 1L, 2L, 4L, 5L);
         assertThat(readAll(log)).containsExactly(new Rec(3, "b", "2"));
         LogReadResult fromGap = log.read(0, 1000, Long.MAX_VALUE);
-        assertThat(offsetsOf(fromGap)).containsExactly(3L);
+        assertThat(offsetsOf(fromGap)).isEmpty();
+        assertThat(fromGap.nextOffset()).isEqualTo(1);
+        RecordBatch empty = RecordBatches.iterate(fromGap.records()).iterator().next();
+        assertThat(empty.isValid()).isTrue();
+        assertThat(empty.recordCount()).isZero();
+        assertThat(empty.maxTimestamp()).isEqualTo(T0);
+        assertThat(offsetsOf(log.read(2, 1000, Long.MAX_VALUE))).containsExactly(3L);
         LogReadResult pastLast = log.read(4, 1000, Long.MAX_VALUE);
-        assertThat(pastLast.isEmpty()).isTrue();
-        assertThat(pastLast.nextOffset()).isEqualTo(5); // nothing left below the end: skip to it
+        assertThat(offsetsOf(pastLast)).isEmpty();
+        assertThat(pastLast.nextOffset()).isEqualTo(5);
         assertThat(log.offsetForTimestamp(T0)).contains(new TimestampOffset(T0 + 30, 3));
         assertThat(log.offsetForTimestamp(T0 + 31)).isEmpty();
 
@@ -355,6 +389,28 @@ class LogCleanerTest {
         assertThat(again.logEndOffset()).isEqualTo(5);
         again.append(batch(clock.get(), kv("d", "1")), 0);
         assertThat(readAll(again)).containsExactly(new Rec(3, "b", "2"), new Rec(5, "d", "1"));
+    }
+
+    @Test
+    void shouldKeepSegmentEndOffsetsSoTruncationAndRecoveryKeepTheEnd() throws Exception {
+        Log log = open(dir("a"), compact());
+        log.append(batch(clock.get(), kv("k", "v0")), 0);
+        log.append(batch(clock.get(), kv("k", "v1")), 0);
+        log.roll();
+        log.append(batch(clock.get(), kv("k", "v2")), 0);
+        log.roll();
+        log.append(batch(clock.get(), kv("x", "1")), 0);
+
+        LogCleaner.CleaningResult r = cleaner().cleanNow(log);
+
+        assertThat(r.stats().batchesDropped()).isEqualTo(1);
+        assertThat(r.stats().batchesEmptied()).isEqualTo(1);
+        // A replica truncating its uncommitted tail to the segment boundary ends where its peers do.
+        assertThat(log.truncateTo(2)).isEqualTo(2);
+        Log again = reopen(log, compact());
+        assertThat(again.logEndOffset()).isEqualTo(2);
+        again.append(batch(clock.get(), kv("y", "1")), 0);
+        assertThat(readAll(again)).containsExactly(new Rec(2, "y", "1"));
     }
 
     // ================================================================ checkpoint and truncation

@@ -15,9 +15,9 @@ public final class CleanerStats {
     long recordsDropped;
     long tombstonesDropped;
     long batchesDropped;
+    long batchesEmptied;
     long batchesReencoded;
     int segmentsRewritten;
-    int segmentsEmptied;
     long earliestTombstoneMs = Long.MAX_VALUE;
 
     /** Batches read to build the offset map. */
@@ -65,6 +65,11 @@ public final class CleanerStats {
         return batchesDropped;
     }
 
+    /** Last batches of a segment that lost every record and were kept as a header without records. */
+    public long batchesEmptied() {
+        return batchesEmptied;
+    }
+
     /** Batches that lost some records and were encoded again. */
     public long batchesReencoded() {
         return batchesReencoded;
@@ -75,23 +80,14 @@ public final class CleanerStats {
         return segmentsRewritten;
     }
 
-    /** Segments removed because nothing in them survived. */
-    public int segmentsEmptied() {
-        return segmentsEmptied;
-    }
-
     /** Timestamp of the oldest tombstone the pass saw and kept, or {@link Long#MAX_VALUE}. */
     public long earliestTombstoneMs() {
         return earliestTombstoneMs;
     }
 
-    /** Counts a segment the log swapped for its cleaned copy ({@code emptied}: removed, nothing survived). */
-    public void recordSwap(boolean emptied) {
-        if (emptied) {
-            segmentsEmptied++;
-        } else {
-            segmentsRewritten++;
-        }
+    /** Counts a segment the log swapped for its cleaned copy. */
+    public void recordSwap() {
+        segmentsRewritten++;
     }
 
     void sawTombstone(long timestampMs) {
@@ -102,7 +98,7 @@ public final class CleanerStats {
     public String toString() {
         return "mapped " + mapRecords + " records in " + mapBatches + " batches; read " + bytesRead + " bytes in "
                 + batchesRead + " batches, wrote " + bytesWritten + " bytes; dropped " + recordsDropped + " records ("
-                + tombstonesDropped + " tombstones) and " + batchesDropped + " batches; re-encoded " + batchesReencoded
-                + " batches; " + segmentsRewritten + " segments rewritten, " + segmentsEmptied + " emptied";
+                + tombstonesDropped + " tombstones) and " + batchesDropped + " batches; emptied " + batchesEmptied
+                + " and re-encoded " + batchesReencoded + " batches; " + segmentsRewritten + " segments rewritten";
     }
 }

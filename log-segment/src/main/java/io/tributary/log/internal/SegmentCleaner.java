@@ -19,6 +19,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32C;
 
 /**
  * The file work of one compaction pass over one partition directory: reading the dirty section
@@ -38,7 +39,15 @@ import java.util.function.BooleanSupplier;
  * Offsets never change. A batch that keeps every record is copied byte for byte; one that loses
  * some is encoded again with the same base offset, last offset delta, producer id, epoch and base
  * sequence, leader epoch, compression, timestamp type and transactional flag; one that loses all
- * is dropped. A segment in which nothing changes is not rewritten at all.
+ * is dropped, except the last batch of the segment, which stays as a header without records
+ * (Kafka keeps such empty batches for producer state). A segment in which nothing changes is not
+ * rewritten at all.
+ *
+ * <p><b>Design note (why the last batch stays).</b> A cleaned segment ends at the same offset as
+ * its original, so the segments stay contiguous: a truncation to a segment boundary and a
+ * recovery that takes the end from the last batch give the same log end offset as before
+ * cleaning. Replicas assign offsets from their own log end offset, so a tail that compaction
+ * removed must never move it back. It also means a segment never ends up empty.
  *
  * <p>Every batch read is CRC-checked: corrupt data stops the pass with a
  * {@link io.tributary.log.CorruptLogException} instead of being copied.
@@ -79,11 +88,10 @@ public final class SegmentCleaner {
      *
      * @param changed false when nothing would be dropped (no copy was written)
      * @param cleaned the forced {@code .cleaned} segment (owned by the caller), or null when nothing
-     *     survived or nothing changed
+     *     changed
      */
     public record Outcome(boolean changed, LogSegment cleaned) {
         static final Outcome UNCHANGED = new Outcome(false, null);
-        static final Outcome EMPTIED = new Outcome(true, null);
     }
 
     // ---------------------------------------------------------------- offset map
@@ -163,8 +171,8 @@ public final class SegmentCleaner {
                 return Outcome.UNCHANGED;
             }
             LogSegment cleaned = rewrite.out.finish();
-            if (cleaned == null) {
-                return Outcome.EMPTIED;
+            if (cleaned == null || cleaned.nextOffset() != src.nextOffset()) {
+                throw new IllegalStateException("cleaned copy of " + src + " does not end where it does: " + cleaned);
             }
             cleaned.onBecomeInactive(); // final time index entry, force, trim the indexes
             stats.bytesWritten += cleaned.size();
@@ -220,7 +228,12 @@ public final class SegmentCleaner {
             startOutput(batch.baseOffset());
             stats.recordsDropped += dropped;
             if (kept.isEmpty()) {
-                stats.batchesDropped++;
+                if (batch.nextOffset() == src.nextOffset()) {
+                    out.add(emptied(batch));
+                    stats.batchesEmptied++;
+                } else {
+                    stats.batchesDropped++;
+                }
             } else {
                 out.add(reencode(batch, kept));
                 stats.batchesReencoded++;
@@ -301,6 +314,28 @@ public final class SegmentCleaner {
         return b.build();
     }
 
+    /**
+     * The batch's header alone: no records, its offsets, producer fields, leader epoch, timestamp
+     * type and flags kept, no compression, both timestamps its max timestamp (Kafka's
+     * {@code DefaultRecordBatch.writeEmptyHeader}), and the CRC computed again.
+     */
+    static RecordBatch emptied(RecordBatch batch) {
+        ByteBuffer b = ByteBuffer.allocate(RecordBatchFormat.RECORD_BATCH_OVERHEAD);
+        ByteBuffer header = batch.buffer();
+        header.limit(RecordBatchFormat.RECORD_BATCH_OVERHEAD);
+        b.put(header).flip();
+        b.putInt(RecordBatchFormat.LENGTH_OFFSET, RecordBatchFormat.MIN_BATCH_LENGTH);
+        b.putShort(RecordBatchFormat.ATTRIBUTES_OFFSET,
+                (short) (batch.attributes() & ~RecordBatchFormat.COMPRESSION_CODEC_MASK));
+        b.putLong(RecordBatchFormat.BASE_TIMESTAMP_OFFSET, batch.maxTimestamp());
+        b.putInt(RecordBatchFormat.RECORDS_COUNT_OFFSET, 0);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), RecordBatchFormat.ATTRIBUTES_OFFSET,
+                RecordBatchFormat.RECORD_BATCH_OVERHEAD - RecordBatchFormat.ATTRIBUTES_OFFSET);
+        b.putInt(RecordBatchFormat.CRC_OFFSET, (int) crc.getValue());
+        return RecordBatch.wrap(b);
+    }
+
     private LogSegment createCleanedSegment(LogSegment src, long nowMs) throws IOException {
         long base = src.baseOffset();
         Path log = LogFiles.withSuffix(LogFiles.logFile(dir, base), LogFiles.CLEANED_SUFFIX);
@@ -322,8 +357,7 @@ public final class SegmentCleaner {
 
     /**
      * Buffers batches for the cleaned segment and appends them (with their index entries) in chunks.
-     * The files are created with the first batch kept, so a segment in which nothing survives costs
-     * no file.
+     * The files are created with the first batch added.
      */
     private final class Output {
         final LogSegment src;
