@@ -12,6 +12,7 @@ import io.tributary.broker.internal.BrokerMetrics;
 import io.tributary.broker.internal.FetchServiceImpl;
 import io.tributary.broker.internal.MetadataServiceImpl;
 import io.tributary.broker.internal.MetricsHttpServer;
+import io.tributary.broker.internal.PeerClients;
 import io.tributary.broker.internal.ProduceServiceImpl;
 import io.tributary.broker.internal.RaftFaultInjector;
 import io.tributary.broker.internal.ReplicationAccess;
@@ -73,6 +74,7 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService timer;
     private BrokerContext ctx;
     private RaftFaultInjector faults;
+    private final PeerClients peers = new PeerClients();
 
     private Broker(BrokerConfig config, ReplicationAccess node) {
         this.config = config;
@@ -157,7 +159,7 @@ public final class Broker implements AutoCloseable {
                     .addService(new ProduceServiceImpl(ctx))
                     .addService(new FetchServiceImpl(ctx))
                     .addService(new MetadataServiceImpl(ctx, new ArrayList<>(config.controllerVoters().keySet())))
-                    .addService(new AdminServiceImpl(ctx, config.defaultPartitions(), config.defaultReplicationFactor()))
+                    .addService(new AdminServiceImpl(ctx, peers, config.defaultPartitions(), config.defaultReplicationFactor()))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .build()
@@ -286,6 +288,7 @@ public final class Broker implements AutoCloseable {
                 server.shutdownNow();
             }
             closeQuietly(metricsServer);
+            peers.close();
             if (faults != null) {
                 faults.heal();
             }

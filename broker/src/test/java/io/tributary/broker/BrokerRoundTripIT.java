@@ -134,6 +134,31 @@ class BrokerRoundTripIT {
     }
 
     @Test
+    void shouldAppendConditionallyAndWithoutAcks() {
+        cluster.createTopic("conditional", 1, 1, Map.of());
+        assertThat(produce("conditional", TestBatches.batch("a", 2)).getBaseOffset()).isZero();
+        PartitionProduceResult stale = cluster.produce(1).produce(ProduceRequest.newBuilder().addPartitions(
+                data("conditional", 0, TestBatches.batch("b", 1)).toBuilder().setExpectedEndOffset(0)).build())
+                .getPartitions(0);
+        assertThat(stale.getError().getCode()).isEqualTo(io.tributary.proto.v1.ErrorCode.EXPECTED_OFFSET_MISMATCH);
+        assertThat(stale.getError().getActualOffset()).isEqualTo(2);
+        PartitionProduceResult ok = cluster.produce(1).produce(ProduceRequest.newBuilder().addPartitions(
+                data("conditional", 0, TestBatches.batch("b", 1)).toBuilder().setExpectedEndOffset(2)).build())
+                .getPartitions(0);
+        assertThat(ok.hasError()).as("%s", ok.getError()).isFalse();
+        assertThat(ok.getBaseOffset()).isEqualTo(2);
+
+        PartitionProduceResult fireAndForget = cluster.produce(1).produce(ProduceRequest.newBuilder()
+                .setAcks(Acks.ACKS_NONE).addPartitions(data("conditional", 0, TestBatches.batch("c", 4))).build())
+                .getPartitions(0);
+        assertThat(fireAndForget.hasError()).isFalse();
+        assertThat(fireAndForget.getBaseOffset()).isEqualTo(-1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.fetch(1).listOffsets(ListOffsetsRequest.newBuilder()
+                .addPartitions(ListOffsetsPartition.newBuilder().setTopic("conditional").setPartition(0)
+                        .setSpec(OffsetSpec.OFFSET_SPEC_LATEST)).build()).getPartitions(0).getOffset() == 7);
+    }
+
+    @Test
     void shouldAnswerALongPollFetchAsSoonAsAProduceCommits() throws Exception {
         cluster.createTopic("longpoll", 1, 1, Map.of());
         FetchServiceGrpc.FetchServiceFutureStub stub = FetchServiceGrpc.newFutureStub(cluster.channel(1));

@@ -22,7 +22,12 @@ import io.tributary.proto.v1.DescribeTopicsRequest;
 import io.tributary.proto.v1.DescribeTopicsResponse;
 import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.ErrorDetail;
+import io.tributary.proto.v1.ListOffsetsPartition;
+import io.tributary.proto.v1.ListOffsetsRequest;
+import io.tributary.proto.v1.ListOffsetsResponse;
+import io.tributary.proto.v1.ListOffsetsResult;
 import io.tributary.proto.v1.ListTopicsRequest;
+import io.tributary.proto.v1.OffsetSpec;
 import io.tributary.proto.v1.ListTopicsResponse;
 import io.tributary.proto.v1.NewPartitions;
 import io.tributary.proto.v1.NewTopic;
@@ -40,6 +45,7 @@ import io.tributary.replication.TopicPartition;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,11 +74,13 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
     static final int MAX_PARTITIONS = 10_000;
 
     private final BrokerContext ctx;
+    private final PeerClients peers;
     private final int defaultPartitions;
     private final int defaultReplicationFactor;
 
-    public AdminServiceImpl(BrokerContext ctx, int defaultPartitions, int defaultReplicationFactor) {
+    public AdminServiceImpl(BrokerContext ctx, PeerClients peers, int defaultPartitions, int defaultReplicationFactor) {
         this.ctx = ctx;
+        this.peers = peers;
         this.defaultPartitions = defaultPartitions;
         this.defaultReplicationFactor = defaultReplicationFactor;
     }
@@ -232,16 +240,25 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             fail(out, "DescribeTopics", e, start);
             return;
         }
-        DescribeTopicsResponse.Builder b = DescribeTopicsResponse.newBuilder();
         ClusterMetadata md = ctx.metadata();
+        List<TopicDescription.Builder> topics = new ArrayList<>();
+        // Partitions not hosted here: their offsets come from their leaders, asked in one call per leader.
+        Map<Integer, List<PartitionDescription.Builder>> remote = new HashMap<>();
+        Map<PartitionDescription.Builder, String> remoteTopic = new IdentityHashMap<>();
         for (String name : request.getNamesList()) {
             TopicDescription.Builder d = TopicDescription.newBuilder().setName(name);
+            topics.add(d);
             try {
                 TopicNames.validate(name);
                 TopicInfo t = md.topic(name).orElseThrow(() -> BrokerContext.unknownTopic(name));
                 d.setTopicId(t.topicId()).setInternal(TopicNames.isInternal(name));
                 for (PartitionInfo p : t.partitions()) {
-                    d.addPartitions(describe(name, p));
+                    PartitionDescription.Builder pd = d.addPartitionsBuilder();
+                    if (!describeLocally(name, p, pd) && p.hasLeader() && p.leaderId() != ctx.nodeId()
+                            && md.broker(p.leaderId()).isPresent()) {
+                        remote.computeIfAbsent(p.leaderId(), k -> new ArrayList<>()).add(pd);
+                        remoteTopic.put(pd, name);
+                    }
                 }
                 if (request.getIncludeConfigs()) {
                     ctx.topicConfigs().describe(t).forEach((k, v) -> d.addConfigs(ConfigEntry.newBuilder().setName(k)
@@ -251,20 +268,36 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             } catch (RuntimeException e) {
                 d.setError(error("DescribeTopics", e));
             }
-            b.addTopics(d);
         }
-        out.onNext(b.build());
-        out.onCompleted();
-        ctx.metrics().request("DescribeTopics", start);
+        List<CompletableFuture<Void>> asks = new ArrayList<>();
+        synchronized (topics) {
+            remote.forEach((leader, parts) -> asks.add(askLeader(md.broker(leader).orElseThrow(), parts, remoteTopic,
+                    topics)));
+        }
+        CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0])).whenComplete((v, err) -> {
+            DescribeTopicsResponse.Builder b = DescribeTopicsResponse.newBuilder();
+            synchronized (topics) {
+                topics.forEach(b::addTopics);
+            }
+            try {
+                out.onNext(b.build());
+                out.onCompleted();
+            } catch (RuntimeException e) {
+                // Cancelled by the client meanwhile.
+            }
+            ctx.metrics().request("DescribeTopics", start);
+        });
     }
 
     /**
      * Placement from the cluster view; offsets from the local replica when this broker hosts one
-     * (exact on the leader, possibly a little behind on a follower), else -1.
+     * (exact on the leader, possibly a heartbeat behind on a follower).
+     *
+     * @return whether the offsets were filled in (or failed) here
      */
-    private PartitionDescription describe(String topic, PartitionInfo p) {
-        PartitionDescription.Builder d = PartitionDescription.newBuilder().setPartition(p.partition())
-                .setLeaderId(p.leaderId()).setLeaderEpoch((int) Math.max(0, Math.min(Integer.MAX_VALUE, p.leaderEpoch())))
+    private boolean describeLocally(String topic, PartitionInfo p, PartitionDescription.Builder d) {
+        d.setPartition(p.partition()).setLeaderId(p.leaderId())
+                .setLeaderEpoch((int) Math.max(0, Math.min(Integer.MAX_VALUE, p.leaderEpoch())))
                 .addAllReplicaIds(p.replicas()).addAllInSyncReplicaIds(p.inSyncReplicas())
                 .setLogStartOffset(-1).setHighWatermark(-1);
         Optional<PartitionReplica> local = ctx.node().replica(new TopicPartition(topic, p.partition()));
@@ -279,11 +312,54 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             } catch (RuntimeException e) {
                 d.setError(error("DescribeTopics", e));
             }
-        } else if (!p.hasLeader()) {
+            return true;
+        }
+        if (!p.hasLeader()) {
             d.setError(ErrorMapper.detail(ErrorCode.LEADER_NOT_AVAILABLE, "partition " + p.partition() + " of '" + topic
                     + "' has no leader right now"));
+            return true;
         }
-        return d.build();
+        return false;
+    }
+
+    /** Asks {@code leader} for the log start offsets and high watermarks of {@code parts}. */
+    private CompletableFuture<Void> askLeader(BrokerInfo leader, List<PartitionDescription.Builder> parts,
+                                              Map<PartitionDescription.Builder, String> topicOf, Object lock) {
+        // Builders are not thread-safe: every change to the response's builders holds `lock`.
+        ListOffsetsRequest.Builder earliest = ListOffsetsRequest.newBuilder();
+        ListOffsetsRequest.Builder latest = ListOffsetsRequest.newBuilder();
+        for (PartitionDescription.Builder pd : parts) {
+            ListOffsetsPartition.Builder lp = ListOffsetsPartition.newBuilder().setTopic(topicOf.get(pd))
+                    .setPartition(pd.getPartition());
+            earliest.addPartitions(lp.clone().setSpec(OffsetSpec.OFFSET_SPEC_EARLIEST));
+            latest.addPartitions(lp.setSpec(OffsetSpec.OFFSET_SPEC_LATEST));
+        }
+        CompletableFuture<ListOffsetsResponse> e = peers.listOffsets(leader, earliest.build());
+        CompletableFuture<ListOffsetsResponse> l = peers.listOffsets(leader, latest.build());
+        return e.thenCombine(l, (er, lr) -> {
+            synchronized (lock) {
+                for (int i = 0; i < parts.size(); i++) {
+                    PartitionDescription.Builder pd = parts.get(i);
+                    ListOffsetsResult a = er.getPartitions(i);
+                    ListOffsetsResult b = lr.getPartitions(i);
+                    if (a.hasError() || b.hasError()) {
+                        pd.setError(a.hasError() ? a.getError() : b.getError());
+                    } else {
+                        pd.setLogStartOffset(a.getOffset()).setHighWatermark(b.getOffset());
+                    }
+                }
+            }
+            return (Void) null;
+        }).exceptionally(err -> {
+            synchronized (lock) {
+                for (PartitionDescription.Builder pd : parts) {
+                    pd.setError(ErrorMapper.detail(ErrorCode.LEADER_NOT_AVAILABLE, "could not get the offsets of "
+                            + topicOf.get(pd) + "-" + pd.getPartition() + " from its leader, broker " + leader.id()
+                            + " at " + leader.clientAddress() + "; retry"));
+                }
+            }
+            return null;
+        });
     }
 
     // ------------------------------------------------------------------ AlterTopicConfigs

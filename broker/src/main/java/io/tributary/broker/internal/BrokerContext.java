@@ -119,7 +119,7 @@ public final class BrokerContext {
     public PartitionReplica leaderReplica(String topic, int partition) {
         PartitionReplica r = hostedReplica(topic, partition);
         if (!r.isLeader()) {
-            throw new RequestException(errors.notLeader(r.topicPartition(), r.leaderId()));
+            throw new RequestException(errors.notLeader(r.topicPartition(), r.leaderId(), r.leaderEpoch()));
         }
         return r;
     }

@@ -123,6 +123,14 @@ public final class ErrorMapper {
 
     /** NOT_LEADER with the leader's address and epoch when the cluster view knows them; LEADER_NOT_AVAILABLE when none. */
     public ErrorDetail notLeader(TopicPartition tp, int leaderHint) {
+        return notLeader(tp, leaderHint, -1);
+    }
+
+    /**
+     * As {@link #notLeader(TopicPartition, int)}, with the epoch of the hint when the caller knows
+     * it (a replica's current term, whose leader it names).
+     */
+    public ErrorDetail notLeader(TopicPartition tp, int leaderHint, long hintEpoch) {
         ClusterMetadata md = metadata.get();
         Optional<PartitionInfo> p = tp == null ? Optional.empty() : md.partition(tp);
         int leaderId = leaderHint >= 0 ? leaderHint : p.map(PartitionInfo::leaderId).orElse(-1);
@@ -141,8 +149,12 @@ public final class ErrorMapper {
             b.setMessage("broker " + nodeId + " is not the leader of " + what + "; the leader is broker " + leaderId
                     + " (address not known here yet: refresh metadata)");
         }
-        p.filter(pi -> pi.leaderId() == leaderId && pi.leaderEpoch() >= 0)
-                .ifPresent(pi -> b.setLeaderEpoch((int) Math.min(Integer.MAX_VALUE, pi.leaderEpoch())));
+        long epoch = leaderHint >= 0 && hintEpoch >= 0 ? hintEpoch
+                : p.filter(pi -> pi.leaderId() == leaderId && pi.leaderEpoch() >= 0).map(PartitionInfo::leaderEpoch)
+                        .orElse(-1L);
+        if (epoch >= 0) {
+            b.setLeaderEpoch((int) Math.min(Integer.MAX_VALUE, epoch));
+        }
         return b.build();
     }
 
