@@ -107,6 +107,7 @@ public final class LogCleaner implements AutoCloseable {
             LOG.info("Starting the log cleaner with {}", config);
             worker = new Thread(this::runWorker, THREAD_NAME);
             worker.setDaemon(true); // a crash-safe job: never hold up the JVM's exit
+            worker.setUncaughtExceptionHandler((t, e) -> LOG.error("The log cleaner thread died", e));
             worker.start();
         }
         return this;

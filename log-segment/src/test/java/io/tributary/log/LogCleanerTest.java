@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 @Timeout(60)
@@ -456,6 +457,61 @@ class LogCleanerTest {
         assertThat(r.firstDirtyOffset()).isZero();
         assertThat(readAll(again)).containsExactly(new Rec(9, "k", "v9"));
         assertThat(CleanerCheckpointFile.read(dir)).hasValue(10);
+    }
+
+    @Test
+    void shouldStopAPassWhenTheLogIsTruncatedUnderIt() throws Exception {
+        Log log = open(dir("a"), compact());
+        for (int i = 0; i < 20; i++) {
+            log.append(batch(clock.get(), kv("k", "v" + i)), 0);
+        }
+        log.roll();
+        for (int i = 0; i < 5; i++) {
+            log.append(batch(clock.get(), kv("k", "active" + i)), 0);
+        }
+        AtomicBoolean truncate = new AtomicBoolean(true);
+        LogCleaner cleaner = cleaner();
+        // The bound is read once the pass has its view of the log: truncate right there.
+        cleaner.register(log, () -> {
+            if (truncate.getAndSet(false)) {
+                log.truncateTo(22);
+            }
+            return Long.MAX_VALUE;
+        });
+
+        LogCleaner.CleaningResult r = cleaner.cleanNow(log);
+
+        assertThat(r.status()).isEqualTo(LogCleaner.Status.ABORTED);
+        assertThat(readAll(log)).hasSize(22);
+        assertThat(CleanerCheckpointFile.read(log.dir())).isEmpty();
+        assertNoLeftoverFiles(log.dir());
+        assertThat(cleaner.cleanNow(log).status()).isEqualTo(LogCleaner.Status.CLEANED);
+        assertThat(readAll(log)).extracting(Rec::value).containsExactly("v19", "active0", "active1");
+        cleaner.unregister(log);
+    }
+
+    @Test
+    void shouldRefuseToCopyCorruptDataAndLeaveTheLogAsItWas() throws Exception {
+        Log log = open(dir("a"), compact().toBuilder().readVerifyCrc(false).build());
+        for (int i = 0; i < 10; i++) {
+            log.append(batch(clock.get(), kv("k", "v" + i)), 0);
+        }
+        log.roll();
+        Path segment = LogFiles.logFile(log.dir(), 0);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(segment,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            long position = Files.size(segment) - 3; // inside the last batch's value
+            ch.read(b, position);
+            b.put(0, (byte) (b.get(0) ^ 0x55)).rewind();
+            ch.write(b, position);
+        }
+
+        assertThatThrownBy(() -> cleaner().cleanNow(log)).isInstanceOf(CorruptLogException.class)
+                .hasMessageContaining(segment.getFileName().toString());
+
+        assertThat(readAll(log)).hasSize(10);
+        assertNoLeftoverFiles(log.dir());
     }
 
     // ================================================================ crashes
