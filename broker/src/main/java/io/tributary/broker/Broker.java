@@ -142,7 +142,7 @@ public final class Broker implements AutoCloseable {
         timer = sched;
 
         BrokerMetrics metrics = new BrokerMetrics(id, node::replicas);
-        ctx = new BrokerContext(node, new TopicConfigs(config.topicDefaults()), metrics, timer, executor);
+        ctx = new BrokerContext(node, new TopicConfigs(config.topicDefaults(), config.maxRequestBytes() - 1024 * 1024), metrics, timer, executor);
 
         health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);

@@ -26,8 +26,16 @@ public final class TopicConfigs {
     private record Cached(Map<String, String> overrides, LogConfig config) {
     }
 
+    /** The largest max.message.bytes a topic may have: what one gRPC request can carry. */
+    private final int maxMessageBytesLimit;
+
     public TopicConfigs(LogConfig defaults) {
+        this(defaults, Integer.MAX_VALUE);
+    }
+
+    public TopicConfigs(LogConfig defaults, int maxMessageBytesLimit) {
         this.defaults = defaults;
+        this.maxMessageBytesLimit = maxMessageBytesLimit;
         this.defaultProperties = defaults.toProperties();
         this.knownKeys = Set.copyOf(defaultProperties.keySet());
     }
@@ -92,11 +100,18 @@ public final class TopicConfigs {
         Map<String, String> merged = new HashMap<>(existing);
         remove.forEach(merged::remove);
         merged.putAll(set);
+        LogConfig config;
         try {
-            return merge(merged);
+            config = merge(merged);
         } catch (IllegalArgumentException ex) {
             throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + ex.getMessage());
         }
+        if (set.containsKey(LogConfig.MAX_MESSAGE_BYTES) && config.maxMessageBytes() > maxMessageBytesLimit) {
+            throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + LogConfig.MAX_MESSAGE_BYTES + "="
+                    + set.get(LogConfig.MAX_MESSAGE_BYTES) + " is not valid: a produce request to this broker carries"
+                    + " at most " + maxMessageBytesLimit + " bytes of batches (max.request.bytes minus 1 MiB)");
+        }
+        return config;
     }
 
     private void checkKey(String key) {
