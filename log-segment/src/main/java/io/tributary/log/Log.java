@@ -603,6 +603,12 @@ public final class Log implements Closeable {
                     seg.release();
                 }
                 if (buf != null) {
+                    long lsoNow = logStartOffset;
+                    if (startOffset < lsoNow) {
+                        // Retention deleted the segment holding startOffset since the check above, and this
+                        // read went on to a later segment: serving it would skip records silently.
+                        throw new OffsetOutOfRangeException(startOffset, lsoNow, Math.max(lsoNow, bound));
+                    }
                     long first = buf.hasRemaining() ? buf.getLong(RecordBatchFormat.BASE_OFFSET_OFFSET) : startOffset;
                     long next = buf.hasRemaining() ? lastBatchNextOffset(buf) : startOffset;
                     return new LogReadResult(buf, first, next, lso, leo);
@@ -801,8 +807,10 @@ public final class Log implements Closeable {
                     break;
                 }
                 excess -= seg.size();
+                // The log start offset moves first: a reader that no longer finds the segment then sees it
+                // (Log.read checks it again after its lookup) instead of reading on from the next segment.
+                logStartOffset = Math.max(logStartOffset, segments.higherKey(seg.baseOffset()));
                 segments.remove(seg.baseOffset());
-                logStartOffset = Math.max(logStartOffset, segments.firstKey());
                 seg.markDeletedAndRelease();
                 deleted++;
                 LOG.info("Deleted segment {} of {} ({}); log start offset is now {}", seg.baseOffset(), dir, why,
