@@ -129,8 +129,8 @@ public final class SegmentCleaner {
                         if (r.hasKey()) {
                             map.put(r.key(), r.offset());
                             stats.mapRecords++;
-                            if (!r.hasValue()) {
-                                stats.sawTombstone(r.timestamp());
+                            if (!r.hasValue() && r.timestamp() >= 0) {
+                                stats.sawTombstone(r.timestamp()); // (one without a timestamp is aged when cleaned)
                             }
                         }
                     }
