@@ -30,11 +30,11 @@ import java.util.function.LongSupplier;
  * <h2>How a log is chosen</h2>
  * Logs {@link #register register} with the cleaner, a replicated log with the offset below which
  * it may be compacted (committed, and no longer read as Raft entries). The worker thread
- * ({@value #THREAD_NAME}) wakes every {@code log.cleaner.backoff.ms} (or on {@link #wakeup()}), applies retention to the
- * {@code compact,delete} logs, and cleans the registered log with the highest dirty ratio, if that
- * is at least its {@code min.cleanable.dirty.ratio} (or if a tombstone it kept last time has since
- * expired). It goes again at once after a pass that made progress, so a backlog drains without
- * waiting.
+ * ({@value #THREAD_NAME}) wakes every {@code log.cleaner.backoff.ms} (or on {@link #wakeup()}),
+ * applies retention to the {@code compact,delete} logs, and cleans the registered log with the
+ * highest dirty ratio, if that is at least its {@code min.cleanable.dirty.ratio} (or if a
+ * tombstone it kept last time has since expired). It goes again at once after a pass that made
+ * progress, so a backlog drains without waiting.
  *
  * <h2>One pass</h2>
  * <ol>
@@ -42,9 +42,8 @@ import java.util.function.LongSupplier;
  *       cleaner checkpoint (the first dirty offset) and its truncation count.</li>
  *   <li>The cleanable range ends at the active segment, or earlier at the first dirty segment whose
  *       newest timestamp is within {@code min.compaction.lag.ms} of now, or at the first segment
- *       reaching the bound the log was registered with. The dirty ratio is the
- *       size of the segments from the checkpoint to that end over the size of all segments up to
- *       it.</li>
+ *       reaching the bound the log was registered with. The dirty ratio is the size of the
+ *       segments from the checkpoint to that end over the size of all segments up to it.</li>
  *   <li>The keys of the dirty section go into a bounded {@link OffsetMap} (key → newest offset),
  *       batch by batch until it is full; the pass covers only as far as the map reaches.</li>
  *   <li>Each closed segment below that point is rewritten ({@link SegmentCleaner}) to a forced
