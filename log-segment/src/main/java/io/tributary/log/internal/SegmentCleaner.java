@@ -416,7 +416,10 @@ public final class SegmentCleaner {
         boolean visit(RecordBatch batch) throws IOException;
     }
 
-    /** Visits the batches of {@code seg} from the one holding {@code from}, stopping before any reaching {@code maxOffset}. */
+    /**
+     * Visits the batches of {@code seg} from the one holding {@code from}, stopping before any that
+     * reaches {@code maxOffset}; checks for a stop request before each read.
+     */
     private void forEachBatch(LogSegment seg, long from, long maxOffset, BatchVisitor visitor) throws IOException {
         long offset = from;
         while (true) {
