@@ -588,6 +588,29 @@ class LogRecoveryTest {
         assertHolds(log, all);
     }
 
+    @Test
+    void shouldReadOnlyTheLastIndexIntervalOfALargeActiveSegmentAfterACleanClose() throws IOException {
+        LogConfig oneBigSegment = config().toBuilder().segmentBytes(1 << 20).indexIntervalBytes(4096).build();
+        Log log = Log.open(dir, oneBigSegment, new LogEnvironment(clock::get, FileChannelProvider.DEFAULT));
+        for (int i = 0; i < 2000; i++) {
+            log.append(batch(RECORDS_PER_BATCH, 100, timestampOf(i), "b" + i + "-"), 1);
+        }
+        assertThat(log.numberOfSegments()).isEqualTo(1);
+        long maxTimestamp = log.segmentsView().iterator().next().maxTimestamp();
+        log.close();
+        CountingFileChannelProvider counting = new CountingFileChannelProvider();
+
+        Log again = Log.open(dir, oneBigSegment, new LogEnvironment(clock::get, counting));
+        opened.add(again);
+
+        // The batches after the last index entry (4 KiB of log) have their headers read; nothing else.
+        assertThat(counting.bytesRead.get()).as("bytes read at open of a %d-byte segment", Files.size(logFile(0)))
+                .isLessThanOrEqualTo((4096 / 300 + 2) * RecordBatchFormat.RECORD_BATCH_OVERHEAD);
+        assertThat(again.segmentsView().iterator().next().maxTimestamp()).isEqualTo(maxTimestamp);
+        assertThat(again.logEndOffset()).isEqualTo(2000L * RECORDS_PER_BATCH);
+        assertThat(warnings()).isEmpty();
+    }
+
     // ================================================================ helpers
 
     FileBatch lastBatch() throws IOException {

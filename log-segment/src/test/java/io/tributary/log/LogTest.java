@@ -1,5 +1,7 @@
 package io.tributary.log;
 
+import io.tributary.log.internal.LogSegment;
+import io.tributary.log.internal.TimeIndex;
 import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatches;
 import net.openhft.chronicle.core.io.AbstractReferenceCounted;
@@ -17,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static io.tributary.log.LogTestSupport.batch;
 import static io.tributary.log.LogTestSupport.offsetsAndValues;
+import static io.tributary.log.LogTestSupport.readAll;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -149,6 +152,51 @@ class LogTest {
     }
 
     @Test
+    void shouldRollWhenAnIndexIsFullBeforeTheSegmentIs() throws Exception {
+        // index.interval.bytes=0: an entry before every batch but the first; 4 KiB indexes hold 511
+        // offset and 341 time entries, long before 1 MiB of small batches.
+        LogConfig config = LogConfig.builder().segmentBytes(1 << 20).maxMessageBytes(4096).indexIntervalBytes(0)
+                .segmentIndexBytes(4096).build();
+        Log log = open(config);
+        for (int i = 0; i < 1000; i++) {
+            log.append(batch(1, 10, 1000 + i, "i" + i + "-"), 1); // growing timestamps: a time entry per batch
+        }
+        assertThat(log.numberOfSegments()).isGreaterThanOrEqualTo(3);
+        List<LogSegment> segments = new ArrayList<>(log.segmentsView());
+        for (LogSegment seg : segments.subList(0, segments.size() - 1)) {
+            assertThat(seg.size()).isLessThan(1 << 16);
+            assertThat(seg.timeIndex().entries()).as("time index of %s", seg)
+                    .isEqualTo(seg.timeIndex().maxEntries()); // filled up, the last slot for the final entry
+            TimeIndex.TimestampOffsetEntry last = seg.timeIndex().lastEntry();
+            assertThat(last.offset()).isEqualTo(seg.nextOffset());
+            assertThat(last.timestamp()).isEqualTo(seg.maxTimestamp());
+        }
+        List<String> all = readAll(log);
+        assertThat(all).hasSize(1000);
+        assertThat(log.offsetForTimestamp(1500)).contains(new TimestampOffset(1500, 500));
+        log.close();
+        opened.remove(log);
+
+        Log again = open(config);
+        assertThat(readAll(again)).isEqualTo(all);
+        assertThat(again.offsetForTimestamp(1999)).contains(new TimestampOffset(1999, 999));
+        assertThat(again.append(batch(1, 10, 5000, "x"), 1).firstOffset()).isEqualTo(1000);
+    }
+
+    @Test
+    void shouldRollOnSegmentAge() throws Exception {
+        Log log = open(LogConfig.builder().segmentMs(10_000).build());
+        log.append(batch(1, 10, 1, "a"), 1);
+        clock.addAndGet(5_000);
+        log.append(batch(1, 10, 1, "b"), 1);
+        assertThat(log.numberOfSegments()).isEqualTo(1);
+        clock.addAndGet(5_001);
+        log.append(batch(1, 10, 1, "c"), 1);
+        assertThat(log.segmentBaseOffsets()).containsExactly(0L, 2L);
+        assertThat(readAll(log)).containsExactly("0:a0", "1:b0", "2:c0");
+    }
+
+    @Test
     void shouldRejectBadInputWithoutWriting() throws Exception {
         Log log = open(small());
         ByteBuffer b = batch(2, 10, 1, "x");
@@ -160,16 +208,5 @@ class LogTest {
                 .isInstanceOf(InvalidAppendException.class).hasMessageContaining("max.message.bytes");
         assertThat(log.logEndOffset()).isZero();
         assertThat(log.isFailed()).isFalse();
-    }
-
-    static List<String> readAll(Log log) {
-        List<String> out = new ArrayList<>();
-        long offset = log.logStartOffset();
-        while (offset < log.logEndOffset()) {
-            LogReadResult r = log.read(offset, 1000, Long.MAX_VALUE);
-            out.addAll(offsetsAndValues(r.records()));
-            offset = r.nextOffset();
-        }
-        return out;
     }
 }
