@@ -160,7 +160,7 @@ final class Machine {
         lines.add("os: " + System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch") + ", nproc " + firstLine(run(10, "nproc"))
                 + ", memory " + (meminfoBytes("MemTotal:") >> 20) + " MiB");
-        lines.add("cpu: " + cpuModel() + ", loadavg " + firstLine(read("/proc/loadavg")));
+        lines.add("cpu: " + cpuModel() + ", loadavg " + loadAverage());
         String df = run(10, "df", "-hT", dir.toString());
         if (df != null) {
             for (String l : df.strip().split("\n")) {
@@ -178,6 +178,16 @@ final class Machine {
         lines.add("other maven/java builds running now: " + builds.size()
                 + (builds.isEmpty() ? "" : " (their CPU shows in the 'other CPU' figures)"));
         return lines;
+    }
+
+    /** The 1, 5 and 15 minute load averages, or "unknown". */
+    static String loadAverage() {
+        String l = read("/proc/loadavg");
+        if (l == null) {
+            return "unknown";
+        }
+        String[] f = l.strip().split("\\s+");
+        return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "unknown";
     }
 
     private static String cpuModel() {

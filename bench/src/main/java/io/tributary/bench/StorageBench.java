@@ -144,8 +144,10 @@ public final class StorageBench {
         if (reopens != null) {
             json.put("reopen", reopenReport(reopens));
         }
-        out.printf(Locale.ROOT, "finished in %.0f s; other maven builds running at the end: %d%n", elapsedS,
-                builds.size());
+        String loadavg = Machine.loadAverage();
+        out.printf(Locale.ROOT, "finished in %.0f s; other maven builds running at the end: %d; loadavg %s%n", elapsedS,
+                builds.size(), loadavg);
+        json.put("loadavg_at_end", loadavg);
         json.put("elapsed_s", elapsedS);
         json.put("other_builds_at_end", builds.size());
         out.println("BENCH_JSON " + Json.write(json));
