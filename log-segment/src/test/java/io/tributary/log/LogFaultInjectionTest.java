@@ -217,6 +217,26 @@ class LogFaultInjectionTest {
     }
 
     @Test
+    void shouldForceATruncationBeforeReportingIt() throws IOException {
+        Log log = open();
+        for (int i = 0; i < 5; i++) {
+            appendAcknowledged(log, "a" + i + "-");
+        }
+        log.flush();
+        appendAcknowledged(log, "gone-");
+
+        // The cut must reach the disk: if it cannot be forced, the log must not say it truncated.
+        faults.failForce();
+        assertThatThrownBy(() -> log.truncateTo(15)).isInstanceOf(LogFailedException.class)
+                .hasMessageContaining("fsync failed");
+        assertThat(log.isFailed()).isTrue();
+        close(log);
+
+        acknowledged.subList(15, acknowledged.size()).clear();
+        assertReopensWithAcknowledgedRecords();
+    }
+
+    @Test
     void shouldFailTheLogWhenANewSegmentCannotBeOpened() throws IOException {
         Log log = open();
         for (int i = 0; i < 5; i++) {

@@ -784,6 +784,9 @@ public final class LogSegment {
         offsetIndex.truncateToPosition(position);
         timeIndex.truncateToOffset(newNext);
         channel.truncate(position);
+        // Forced before the log reports it: after a machine crash the removed batches (the ones a new
+        // leader does not have) must not come back whole and be recovered as valid data.
+        channel.force(true);
         // Recompute the tail state from the last remaining index entry.
         OffsetPosition entry = offsetIndex.lastEntry();
         long maxTs = maxTimestampBeforeIndexEntry(entry);
