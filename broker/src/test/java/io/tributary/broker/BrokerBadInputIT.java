@@ -79,8 +79,9 @@ class BrokerBadInputIT {
         cluster = new TestCluster(dir, 1, Map.of()).start();
         cluster.createTopic(TOPIC, 2, 1, Map.of());
         cluster.createTopic(SMALL, 1, 1, Map.of("max.message.bytes", "1000"));
-        PartitionProduceResult r = cluster.produce(1).produce(ProduceRequest.newBuilder()
-                .addPartitions(data(TOPIC, 0, TestBatches.batch("seed", 5))).build()).getPartitions(0);
+        PartitionProduceResult r = cluster.produceRetrying(1, ProduceRequest.newBuilder()
+                .addPartitions(data(TOPIC, 0, TestBatches.batch("seed", 5)))
+                .addPartitions(data(TOPIC, 1, TestBatches.batch("seed", 1))).build()).getPartitions(0);
         assertThat(r.hasError()).isFalse();
     }
 
@@ -221,6 +222,7 @@ class BrokerBadInputIT {
     @Test
     void produceShouldFailOnlyTheBadPartitionOfARequest() {
         long before = latest(TOPIC, 1);
+        assertThat(before).isPositive();
         var r = cluster.produce(1).produce(ProduceRequest.newBuilder()
                 .addPartitions(data(TOPIC, 1, TestBatches.batch("fine", 2)))
                 .addPartitions(data("nope", 0, TestBatches.batch("x", 1))).build());

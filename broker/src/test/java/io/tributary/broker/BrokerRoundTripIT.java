@@ -82,7 +82,7 @@ class BrokerRoundTripIT {
     }
 
     PartitionProduceResult produce(String topic, byte[] records) {
-        return cluster.produce(1).produce(ProduceRequest.newBuilder().addPartitions(data(topic, 0, records))
+        return cluster.produceRetrying(1, ProduceRequest.newBuilder().addPartitions(data(topic, 0, records))
                 .setAcks(Acks.ACKS_ALL).build()).getPartitions(0);
     }
 
@@ -102,6 +102,33 @@ class BrokerRoundTripIT {
         HealthCheckResponse r = HealthGrpc.newBlockingStub(cluster.channel(1))
                 .check(HealthCheckRequest.newBuilder().setService("tributary.v1.ProduceService").build());
         assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+    }
+
+    @Test
+    void shouldServeReflection() throws Exception {
+        CompletableFuture<io.grpc.reflection.v1.ServerReflectionResponse> answer = new CompletableFuture<>();
+        var requests = io.grpc.reflection.v1.ServerReflectionGrpc.newStub(cluster.channel(1)).serverReflectionInfo(
+                new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(io.grpc.reflection.v1.ServerReflectionResponse value) {
+                        answer.complete(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        answer.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        assertThat(answer.get(10, TimeUnit.SECONDS).getListServicesResponse().getServiceList())
+                .extracting(io.grpc.reflection.v1.ServiceResponse::getName)
+                .contains("tributary.v1.ProduceService", "tributary.v1.FetchService", "tributary.v1.MetadataService",
+                        "tributary.v1.AdminService", "grpc.health.v1.Health");
     }
 
     @Test
@@ -136,7 +163,8 @@ class BrokerRoundTripIT {
     @Test
     void shouldAppendConditionallyAndWithoutAcks() {
         cluster.createTopic("conditional", 1, 1, Map.of());
-        assertThat(produce("conditional", TestBatches.batch("a", 2)).getBaseOffset()).isZero();
+        PartitionProduceResult first = produce("conditional", TestBatches.batch("a", 2));
+        assertThat(first.getBaseOffset()).as("%s", first.getError()).isZero();
         PartitionProduceResult stale = cluster.produce(1).produce(ProduceRequest.newBuilder().addPartitions(
                 data("conditional", 0, TestBatches.batch("b", 1)).toBuilder().setExpectedEndOffset(0)).build())
                 .getPartitions(0);
@@ -213,6 +241,7 @@ class BrokerRoundTripIT {
     @Test
     void shouldPipelineProduceStreamWithPerRequestAnswers() throws Exception {
         cluster.createTopic("stream", 1, 1, Map.of());
+        assertThat(produce("stream", TestBatches.batch("warm-up", 2)).getBaseOffset()).isZero();
         ConcurrentLinkedQueue<ProduceStreamResponse> answers = new ConcurrentLinkedQueue<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         var in = ProduceServiceGrpc.newStub(cluster.channel(1)).produceStream(new io.grpc.stub.StreamObserver<>() {
@@ -249,8 +278,8 @@ class BrokerRoundTripIT {
             } else {
                 assertThat(r.getResponse().getPartitions(0).hasError()).isFalse();
                 offsets.add(r.getResponse().getPartitions(0).getBaseOffset());
-                // Stream order is append order: request i lands at offset 2i.
-                assertThat(r.getResponse().getPartitions(0).getBaseOffset()).isEqualTo(2 * r.getCorrelationId());
+                // Stream order is append order: request i lands at offset 2 (i + 1), after the warm-up.
+                assertThat(r.getResponse().getPartitions(0).getBaseOffset()).isEqualTo(2 * (r.getCorrelationId() + 1));
             }
         }
         assertThat(offsets).hasSize(n);

@@ -152,6 +152,21 @@ public final class TestCluster implements AutoCloseable {
         return r;
     }
 
+    /**
+     * Produces like a client does: a partition failing with a retriable error (a leader elected a
+     * moment ago that has not committed in its term yet, a leader moving) is sent again.
+     */
+    public io.tributary.proto.v1.ProduceResponse produceRetrying(int id, io.tributary.proto.v1.ProduceRequest request) {
+        java.util.concurrent.atomic.AtomicReference<io.tributary.proto.v1.ProduceResponse> last =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            io.tributary.proto.v1.ProduceResponse r = produce(id).produce(request);
+            last.set(r);
+            return r.getPartitionsList().stream().noneMatch(p -> p.hasError() && p.getError().getRetriable());
+        });
+        return last.get();
+    }
+
     @Override
     public void close() {
         for (int i = 1; i <= size; i++) {

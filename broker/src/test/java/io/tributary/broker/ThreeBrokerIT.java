@@ -94,7 +94,7 @@ class ThreeBrokerIT {
         for (int p = 0; p < 3; p++) {
             int leader = cluster.metadata(1).metadata(MetadataRequest.newBuilder().addTopics("elsewhere").build())
                     .getTopics(0).getPartitions(p).getLeaderId();
-            PartitionProduceResult r = cluster.produce(leader).produce(ProduceRequest.newBuilder()
+            PartitionProduceResult r = cluster.produceRetrying(leader, ProduceRequest.newBuilder()
                     .addPartitions(PartitionProduceData.newBuilder().setTopic("elsewhere").setPartition(p)
                             .setRecords(ByteString.copyFrom(TestBatches.batch("e", p + 1)))).build()).getPartitions(0);
             assertThat(r.hasError()).as("%s", r.getError()).isFalse();
