@@ -38,6 +38,8 @@ final class BrokerProcess {
     final Path dir;
     final Path configFile;
     final Path logFile;
+    /** What the JVM prints outside logback: a crash, an uncaught error, System.err. */
+    final Path stdoutFile;
     private volatile Process process;
     private volatile long logStartPosition;
 
@@ -49,6 +51,7 @@ final class BrokerProcess {
         this.dir = dir;
         this.configFile = dir.resolve("broker.properties");
         this.logFile = dir.resolve("broker.log");
+        this.stdoutFile = dir.resolve("stdout.log");
     }
 
     String clientAddress() {
@@ -95,6 +98,7 @@ final class BrokerProcess {
         command.add(javaExecutable);
         command.addAll(jvmFlags);
         command.add("-Dtributary.it.broker=" + nodeId);
+        command.add("-Dtributary.it.log.file=" + logFile);
         command.add("-cp");
         command.add(classpath);
         command.add(MAIN_CLASS);
@@ -108,7 +112,7 @@ final class BrokerProcess {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(stdoutFile.toFile()));
             // The environment overrides TRIBUTARY_<KEY> of the test JVM must not leak into brokers.
             builder.environment().keySet().removeIf(key -> key.startsWith("TRIBUTARY_"));
             process = builder.start();
@@ -174,26 +178,35 @@ final class BrokerProcess {
         return readLog(logStartPosition);
     }
 
-    /** The last {@code lines} lines of the whole log file (all incarnations). */
+    /**
+     * The last {@code lines} lines of the log file (all incarnations), preceded by what the JVM
+     * printed outside logging (stdout.log), if anything.
+     */
     String logTail(int lines) {
-        String all = readLog(Math.max(0, logSize() - 512 * 1024));
+        String all = readLog(logFile, Math.max(0, size(logFile) - 512 * 1024));
         List<String> list = Arrays.asList(all.split("\n", -1));
-        return String.join("\n", list.subList(Math.max(0, list.size() - lines), list.size()));
+        String tail = String.join("\n", list.subList(Math.max(0, list.size() - lines), list.size()));
+        String stdout = readLog(stdoutFile, Math.max(0, size(stdoutFile) - 16 * 1024)).strip();
+        return stdout.isEmpty() ? tail : "--- " + stdoutFile + " (end) ---\n" + stdout + "\n--- " + logFile + " ---\n" + tail;
     }
 
-    private long logSize() {
+    private static long size(Path file) {
         try {
-            return Files.exists(logFile) ? Files.size(logFile) : 0;
+            return Files.exists(file) ? Files.size(file) : 0;
         } catch (IOException e) {
             return 0;
         }
     }
 
     private String readLog(long from) {
-        if (!Files.exists(logFile)) {
+        return readLog(logFile, from);
+    }
+
+    private static String readLog(Path path, long from) {
+        if (!Files.exists(path)) {
             return "";
         }
-        try (RandomAccessFile file = new RandomAccessFile(logFile.toFile(), "r")) {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "r")) {
             long length = file.length();
             if (from >= length) {
                 return "";
@@ -203,7 +216,7 @@ final class BrokerProcess {
             file.readFully(bytes);
             return new String(bytes, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return "(cannot read " + logFile + ": " + e + ")";
+            return "(cannot read " + path + ": " + e + ")";
         }
     }
 

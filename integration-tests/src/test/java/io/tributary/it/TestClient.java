@@ -45,6 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +73,8 @@ public final class TestClient implements AutoCloseable {
     /** Leader address per partition, as last learned. */
     private final Map<TopicPartition, String> leaders = new ConcurrentHashMap<>();
     private final AtomicInteger nextBootstrap = new AtomicInteger();
+    /** The last failure per partition, for the message of a call that times out. */
+    private final Map<TopicPartition, String> lastError = new ConcurrentHashMap<>();
 
     /** @param bootstrap the client addresses ({@code host:port}) of the brokers to ask for metadata, re-read on each refresh */
     public TestClient(Supplier<List<String>> bootstrap) {
@@ -221,8 +224,13 @@ public final class TestClient implements AutoCloseable {
 
     /** {@link #produce(TopicPartition, RecordBatch, Duration)} with the pause between attempts. */
     public long produce(TopicPartition tp, RecordBatch batch, Duration timeout, Duration retryInterval) {
-        return await("produce to " + tp).atMost(timeout).pollInterval(retryInterval).pollDelay(Duration.ZERO)
-                .until(() -> tryProduce(tp, batch), Optional::isPresent).orElseThrow();
+        try {
+            return await("produce to " + tp).atMost(timeout).pollInterval(retryInterval).pollDelay(Duration.ZERO)
+                    .until(() -> tryProduce(tp, batch), Optional::isPresent).orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("produce to " + tp + " not acknowledged within " + timeout + "; last failure: "
+                    + lastError.getOrDefault(tp, "no leader known"), e);
+        }
     }
 
     /**
@@ -264,9 +272,14 @@ public final class TestClient implements AutoCloseable {
 
     /** One fetch of the partition at {@code offset} from its leader, retrying until {@code timeout}. */
     public PartitionRecords fetch(TopicPartition tp, long offset, int maxBytes, Duration timeout) {
-        return await("fetch " + tp + " at " + offset).atMost(timeout).pollInterval(Duration.ofMillis(50))
-                .pollDelay(Duration.ZERO)
-                .until(() -> tryFetch(tp, offset, maxBytes), Optional::isPresent).orElseThrow();
+        try {
+            return await("fetch " + tp + " at " + offset).atMost(timeout).pollInterval(Duration.ofMillis(50))
+                    .pollDelay(Duration.ZERO)
+                    .until(() -> tryFetch(tp, offset, maxBytes), Optional::isPresent).orElseThrow();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("fetch of " + tp + " at " + offset + " failed for " + timeout + "; last failure: "
+                    + lastError.getOrDefault(tp, "no leader known"), e);
+        }
     }
 
     private Optional<PartitionRecords> tryFetch(TopicPartition tp, long offset, int maxBytes) {
@@ -326,8 +339,10 @@ public final class TestClient implements AutoCloseable {
 
     private <T> Optional<T> handle(TopicPartition tp, String address, String what, ErrorDetail error, Supplier<T> success) {
         if (error.getCode() == ErrorCode.NONE) {
+            lastError.remove(tp);
             return Optional.of(success.get());
         }
+        lastError.put(tp, what + " at " + address + ": " + error.getCode() + " " + error.getMessage());
         if (error.getCode() == ErrorCode.NOT_LEADER && error.hasLeader() && error.getLeader().getPort() > 0) {
             String hinted = error.getLeader().getHost() + ":" + error.getLeader().getPort();
             LOG.debug("{} {} at {}: not the leader, hint {}", what, tp, address, hinted);
@@ -349,6 +364,7 @@ public final class TestClient implements AutoCloseable {
     }
 
     private <T> Optional<T> handle(TopicPartition tp, String address, String what, StatusRuntimeException e) {
+        lastError.put(tp, what + " at " + address + ": " + describe(e));
         if (!isRetriable(e)) {
             throw new AssertionError(what + " " + tp + " at " + address + " failed: " + describe(e), e);
         }
@@ -368,12 +384,17 @@ public final class TestClient implements AutoCloseable {
     private Optional<String> refreshLeader(TopicPartition tp) {
         Optional<MetadataResponse> metadata = metadata(tp.topic());
         if (metadata.isEmpty()) {
+            lastError.put(tp, "no broker answered Metadata");
             return Optional.empty();
         }
         Optional<String> address = partitionMetadata(metadata.get(), tp)
                 .filter(p -> p.getLeaderId() >= 0 && p.getError().getCode() == ErrorCode.NONE)
                 .flatMap(p -> brokerAddress(metadata.get(), p.getLeaderId()));
         address.ifPresent(a -> leaders.put(tp, a));
+        if (address.isEmpty()) {
+            lastError.put(tp, "Metadata names no leader: " + partitionMetadata(metadata.get(), tp)
+                    .map(p -> "leader " + p.getLeaderId() + ", error " + p.getError().getCode()).orElse("partition unknown"));
+        }
         return address;
     }
 

@@ -224,17 +224,17 @@ public final class TestCluster implements AutoCloseable {
     }
 
     private boolean isBrokerReady(BrokerProcess broker) {
-        if (broker.logSinceStart().matches("(?s).*Broker " + broker.nodeId + " (is )?ready.*")) {
-            return true;
-        }
         try {
             HealthCheckResponse response = HealthGrpc.newBlockingStub(client.channel(broker.clientAddress()))
                     .withDeadlineAfter(2, TimeUnit.SECONDS)
                     .check(HealthCheckRequest.getDefaultInstance());
-            return response.getStatus() == HealthCheckResponse.ServingStatus.SERVING;
+            if (response.getStatus() == HealthCheckResponse.ServingStatus.SERVING) {
+                return true;
+            }
         } catch (StatusRuntimeException e) {
-            return false;
+            // Not listening yet: look at the log.
         }
+        return broker.logSinceStart().contains("Broker " + broker.nodeId + " ready");
     }
 
     /** A controller is elected and every running broker is alive in its view. */
@@ -305,20 +305,24 @@ public final class TestCluster implements AutoCloseable {
      * running brokers and all in sync, and a running leader.
      */
     public void awaitFullyReplicated(String topic, int replicationFactor, Duration timeout) {
-        await("fully replicated " + topic).atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> {
+        await("fully replicated " + topic).atMost(timeout).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
             Optional<TopicDescription> description = describeTopic(topic);
             if (description.isEmpty() || description.get().getPartitionsCount() == 0) {
-                return false;
+                throw new AssertionError("no running broker describes topic " + topic);
             }
+            List<String> lagging = new ArrayList<>();
             for (PartitionDescription p : description.get().getPartitionsList()) {
                 if (p.getReplicaIdsCount() != replicationFactor
                         || !expectedRunning.containsAll(p.getReplicaIdsList())
                         || !new HashSet<>(p.getInSyncReplicaIdsList()).containsAll(p.getReplicaIdsList())
                         || !expectedRunning.contains(p.getLeaderId())) {
-                    return false;
+                    lagging.add(topic + "-" + p.getPartition() + " (replicas " + p.getReplicaIdsList() + ", in sync "
+                            + p.getInSyncReplicaIdsList() + ", leader " + p.getLeaderId() + ")");
                 }
             }
-            return true;
+            if (!lagging.isEmpty()) {
+                throw new AssertionError("not fully replicated on running brokers " + runningBrokers() + ": " + lagging);
+            }
         });
     }
 
