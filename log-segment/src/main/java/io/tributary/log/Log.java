@@ -73,6 +73,8 @@ public final class Log implements Closeable {
     private volatile LogFailedException failure;
     private volatile boolean closed;
     private long lastCheckpointMs;
+    /** Bytes appended since the checkpoint was last written. Writer only. */
+    private long bytesSinceCheckpoint;
     /** Bumped by every truncation, so a compaction pass planned before one commits nothing more. Written under the write lock. */
     private volatile long truncations;
     /** The cleaner checkpoint as last read or written; -1 until first needed. Guarded by the write lock. */
@@ -483,6 +485,7 @@ public final class Log implements Closeable {
         try {
             LogSegment seg = maybeRoll(bytes.remaining(), first.baseOffset(), last.lastOffset(), infos.size());
             seg.append(bytes, infos);
+            bytesSinceCheckpoint += bytes.remaining();
         } catch (IOException e) {
             throw fail("append", e);
         }
@@ -849,7 +852,8 @@ public final class Log implements Closeable {
                 recoveryPoint = end;
             }
             long now = env.clockMs().getAsLong();
-            if (now - lastCheckpointMs >= config.checkpointIntervalMs()) {
+            if (now - lastCheckpointMs >= config.checkpointIntervalMs()
+                    || bytesSinceCheckpoint >= config.checkpointIntervalBytes()) {
                 writeCheckpoint();
             }
         } catch (IOException e) {
@@ -875,6 +879,7 @@ public final class Log implements Closeable {
     private void writeCheckpoint() throws IOException {
         CheckpointFile.write(dir, new CheckpointFile.Checkpoint(logStartOffset, recoveryPoint));
         lastCheckpointMs = env.clockMs().getAsLong();
+        bytesSinceCheckpoint = 0;
     }
 
     /**

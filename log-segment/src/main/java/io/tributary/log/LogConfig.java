@@ -74,6 +74,14 @@ public final class LogConfig {
     public static final String CHECKPOINT_INTERVAL_MS = "log.checkpoint.interval.ms";
     public static final long CHECKPOINT_INTERVAL_MS_DEFAULT = 60_000L;
 
+    /**
+     * ... or once this many bytes have been flushed since the last checkpoint, which bounds what
+     * recovery rescans after an unclean stop (the checkpoint costs one small file write and two
+     * forces; 64 MiB of log costs far more to rescan).
+     */
+    public static final String CHECKPOINT_INTERVAL_BYTES = "log.checkpoint.interval.bytes";
+    public static final long CHECKPOINT_INTERVAL_BYTES_DEFAULT = 64L * 1024 * 1024;
+
     /** Which records compaction and retention act on. */
     public enum CleanupPolicy {
         DELETE(true, false), COMPACT(false, true), COMPACT_DELETE(true, true);
@@ -125,6 +133,7 @@ public final class LogConfig {
     private final boolean logAppendTime;
     private final boolean readVerifyCrc;
     private final long checkpointIntervalMs;
+    private final long checkpointIntervalBytes;
 
     private LogConfig(Builder b) {
         this.segmentBytes = b.segmentBytes;
@@ -141,6 +150,7 @@ public final class LogConfig {
         this.logAppendTime = b.logAppendTime;
         this.readVerifyCrc = b.readVerifyCrc;
         this.checkpointIntervalMs = b.checkpointIntervalMs;
+        this.checkpointIntervalBytes = b.checkpointIntervalBytes;
     }
 
     public static Builder builder() {
@@ -219,6 +229,10 @@ public final class LogConfig {
         return checkpointIntervalMs;
     }
 
+    public long checkpointIntervalBytes() {
+        return checkpointIntervalBytes;
+    }
+
     /** A builder preloaded with this config's values. */
     public Builder toBuilder() {
         Builder b = new Builder();
@@ -236,6 +250,7 @@ public final class LogConfig {
         b.logAppendTime = logAppendTime;
         b.readVerifyCrc = readVerifyCrc;
         b.checkpointIntervalMs = checkpointIntervalMs;
+        b.checkpointIntervalBytes = checkpointIntervalBytes;
         return b;
     }
 
@@ -257,6 +272,7 @@ public final class LogConfig {
         m.put(MESSAGE_TIMESTAMP_TYPE, logAppendTime ? "LogAppendTime" : "CreateTime");
         m.put(READ_VERIFY_CRC, Boolean.toString(readVerifyCrc));
         m.put(CHECKPOINT_INTERVAL_MS, Long.toString(checkpointIntervalMs));
+        m.put(CHECKPOINT_INTERVAL_BYTES, Long.toString(checkpointIntervalBytes));
         return m;
     }
 
@@ -291,6 +307,7 @@ public final class LogConfig {
         private boolean logAppendTime = false;
         private boolean readVerifyCrc = READ_VERIFY_CRC_DEFAULT;
         private long checkpointIntervalMs = CHECKPOINT_INTERVAL_MS_DEFAULT;
+        private long checkpointIntervalBytes = CHECKPOINT_INTERVAL_BYTES_DEFAULT;
 
         private Builder() {
         }
@@ -365,6 +382,11 @@ public final class LogConfig {
             return this;
         }
 
+        public Builder checkpointIntervalBytes(long v) {
+            checkpointIntervalBytes = v;
+            return this;
+        }
+
         /** Sets one key from its string form; unknown keys are ignored. */
         public Builder set(String key, String value) {
             Objects.requireNonNull(key, "key");
@@ -413,6 +435,8 @@ public final class LogConfig {
                     throw invalid(key, value, "true or false");
                 case CHECKPOINT_INTERVAL_MS:
                     return checkpointIntervalMs(parseLong(key, v));
+                case CHECKPOINT_INTERVAL_BYTES:
+                    return checkpointIntervalBytes(parseLong(key, v));
                 default:
                     return this;
             }
@@ -434,6 +458,7 @@ public final class LogConfig {
             require(minCleanableDirtyRatio >= 0 && minCleanableDirtyRatio <= 1, MIN_CLEANABLE_DIRTY_RATIO,
                     minCleanableDirtyRatio, "between 0 and 1");
             require(checkpointIntervalMs >= 0, CHECKPOINT_INTERVAL_MS, checkpointIntervalMs, "0 or more");
+            require(checkpointIntervalBytes >= 0, CHECKPOINT_INTERVAL_BYTES, checkpointIntervalBytes, "0 or more");
             return new LogConfig(this);
         }
 
