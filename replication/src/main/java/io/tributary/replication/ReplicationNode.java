@@ -111,6 +111,10 @@ public final class ReplicationNode implements AutoCloseable {
         RaftServer.Builder b = RaftServer.newBuilder()
                 .setServerId(io.tributary.replication.partition.RaftIds.peerId(config.nodeId()))
                 .setProperties(props)
+                // RECOVER: a restarted voter reopens the metadata group it already has on disk (FORMAT,
+                // the default, refuses an existing group directory); with one storage directory, a
+                // first start formats it.
+                .setOption(org.apache.ratis.server.storage.RaftStorage.StartupOption.RECOVER)
                 .setStateMachineRegistry(gid -> {
                     if (gid.equals(metadataGroupId)) {
                         return metadata.newStateMachine();
