@@ -45,8 +45,11 @@ final class RatisSettings {
         // re-applies from its snapshot (the partition log is rebuilt deterministically). ~25-30 %
         // less CPU at light load.
         m.put(RaftServerConfigKeys.Log.LOG_METADATA_ENABLED_KEY, "false");
-        // The Raft log holds only headers: small segments, small zero-filled preallocation.
-        m.put(RaftServerConfigKeys.Log.SEGMENT_SIZE_MAX_KEY, "8MB");
+        // The Raft log holds only headers (~100 bytes an entry): small segments, small zero-filled
+        // preallocation. Ratis purges whole closed segments only, so the segment size sets how far
+        // the purge (and with it retention, which never deletes what the Raft log may still read)
+        // trails the snapshots: 1 MB is ~10k entries, about one snapshot interval.
+        m.put(RaftServerConfigKeys.Log.SEGMENT_SIZE_MAX_KEY, "1MB");
         m.put(RaftServerConfigKeys.Log.PREALLOCATED_SIZE_KEY, "256KB");
         // Snapshots are hard links: cheap. Purge up to the snapshot: a follower behind it is
         // caught up by install-snapshot (segment files), not by replaying the Raft log.
@@ -55,6 +58,17 @@ final class RatisSettings {
         m.put(RaftServerConfigKeys.Log.PURGE_UPTO_SNAPSHOT_INDEX_KEY, "true");
         m.put(RaftServerConfigKeys.Log.PURGE_GAP_KEY, "1024");
         m.put(RaftServerConfigKeys.Log.Appender.INSTALL_SNAPSHOT_ENABLED_KEY, "true");
+        // Threads. Ratis 3.2 runs per group: a Raft log worker, a state machine updater, a log cache
+        // evictor, a follower timer (followers) or leader event processor plus one appender per
+        // follower (leaders), all fixed by its design (~4.3 per replica at replication factor 3).
+        // On top, each group has a "server" and a "client" executor whose default (cached, size 0)
+        // is unbounded: every concurrent request may add a thread. They only hop the submission
+        // of a request to a thread of its own (the work itself is serialised by the group's lock
+        // and returns futures), so one thread each is enough; cached, it ends after 60 s idle.
+        m.put(RaftServerConfigKeys.ThreadPool.SERVER_CACHED_KEY, "true");
+        m.put(RaftServerConfigKeys.ThreadPool.SERVER_SIZE_KEY, "1");
+        m.put(RaftServerConfigKeys.ThreadPool.CLIENT_CACHED_KEY, "true");
+        m.put(RaftServerConfigKeys.ThreadPool.CLIENT_SIZE_KEY, "1");
         // Election timeouts: Ratis defaults (150-300 ms), stated here so they are visible.
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MIN_KEY, "150ms");
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY, "300ms");

@@ -1,6 +1,9 @@
 package io.tributary.replication.partition;
 
+import io.tributary.log.LogCleaner;
+import io.tributary.log.LogCleanerConfig;
 import io.tributary.log.LogConfig;
+import io.tributary.log.LogEnvironment;
 import io.tributary.replication.BrokerInfo;
 import io.tributary.replication.NotLeaderException;
 import io.tributary.replication.PartitionReplica;
@@ -76,6 +79,8 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
     private final ExecutorService executor;
     /** Periodic per-partition maintenance (retention). */
     private final ScheduledExecutorService maintenance;
+    /** Compaction of the partitions whose topics are compacted. */
+    private final NodeCleaner cleaner = new NodeCleaner();
     private final PartitionReplicaImpl.Settings settings;
     private final ClientId clientId = ClientId.randomId();
     private final AtomicLong callIds = new AtomicLong();
@@ -220,7 +225,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
             throw new IllegalStateException("Raft group " + gid + " is not a partition known to broker "
                     + config.nodeId());
         }
-        PartitionStateMachine sm = new PartitionStateMachine(spec);
+        PartitionStateMachine sm = new PartitionStateMachine(spec, cleaner);
         machines.put(gid, sm);
         replicas.remove(gid);
         return sm;
@@ -484,8 +489,57 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
     public void close() {
         maintenance.shutdownNow();
         executor.shutdownNow();
+        cleaner.close();
         for (PartitionReplicaImpl r : replicas.values()) {
             r.failQueued(new ReplicationException("broker " + config.nodeId() + " is shutting down", true));
+        }
+    }
+
+    /**
+     * The node's {@link LogCleaner}, created and started when the first compacted partition
+     * registers (its key map takes {@code log.cleaner.dedupe.buffer.size} of memory), configured
+     * from the node's extra settings ({@code log.cleaner.*} keys).
+     */
+    private final class NodeCleaner implements PartitionStateMachine.Compactor {
+        private LogCleaner logCleaner;
+        private boolean closed;
+
+        @Override
+        public void register(io.tributary.log.Log log, java.util.function.LongSupplier cleanableUpTo) {
+            LogCleaner c;
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                if (logCleaner == null) {
+                    logCleaner = new LogCleaner(LogCleanerConfig.fromProperties(config.raftProperties()),
+                            LogEnvironment.defaults()).start();
+                }
+                c = logCleaner;
+            }
+            c.register(log, cleanableUpTo);
+        }
+
+        @Override
+        public void unregister(io.tributary.log.Log log) {
+            LogCleaner c;
+            synchronized (this) {
+                c = logCleaner;
+            }
+            if (c != null) {
+                c.unregister(log);
+            }
+        }
+
+        void close() {
+            LogCleaner c;
+            synchronized (this) {
+                closed = true;
+                c = logCleaner;
+            }
+            if (c != null) {
+                c.close();
+            }
         }
     }
 }

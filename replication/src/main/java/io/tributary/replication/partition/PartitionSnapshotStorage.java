@@ -36,7 +36,7 @@ import java.util.stream.Stream;
  * <pre>
  * &lt;raft storage&gt;/&lt;group uuid&gt;/sm/
  *   snapshot-&lt;term&gt;_&lt;index&gt;/
- *     snapshot.meta                 PartitionSnapshotMeta (protobuf, version 1)
+ *     snapshot.meta                 PartitionSnapshotMeta (protobuf, version 2; 1 is read)
  *     00000000000000000000.log      hard link to a segment file of the partition log;
  *     00000000000000012345.log      only its first meta.segments[i].size_bytes bytes belong
  *                                   to the snapshot (whole batches ending at meta.offset)
@@ -61,7 +61,9 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
     static final String DIR_PREFIX = "snapshot-";
     /** 1: the initial meta (index, term, offset, log start, segments, topic id). */
     static final int META_VERSION_1 = 1;
-    static final int META_CURRENT_VERSION = META_VERSION_1;
+    /** 2: the offsets of the Raft entries at or below the snapshot index (entry_offsets_*). */
+    static final int META_VERSION_2 = 2;
+    static final int META_CURRENT_VERSION = META_VERSION_2;
 
     private volatile Path smDir;
     private volatile Loaded latest;
@@ -71,6 +73,34 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
     record Loaded(Path dir, PartitionSnapshotMeta meta, SnapshotInfo info) {
         TermIndex termIndex() {
             return TermIndex.valueOf(meta.getRaftTerm(), meta.getRaftIndex());
+        }
+    }
+
+    /**
+     * The offsets of consecutive Raft entries {@code [firstIndex, firstIndex + n)}: entry
+     * {@code firstIndex} starts at {@code firstBase}, each next one where the previous ends; the
+     * deltas (packed unsigned varints, one per entry) are end minus base.
+     */
+    record EntryOffsetList(long firstIndex, long firstBase, com.google.protobuf.ByteString endDeltas) {
+        static final EntryOffsetList EMPTY = new EntryOffsetList(0, 0, com.google.protobuf.ByteString.EMPTY);
+
+        static EntryOffsetList of(PartitionSnapshotMeta meta) {
+            return new EntryOffsetList(meta.getEntryOffsetsFirstIndex(), meta.getEntryOffsetsFirstBase(),
+                    meta.getEntryOffsetsEndDeltas());
+        }
+
+        /** Decodes the list: index to {base, end}. */
+        java.util.NavigableMap<Long, long[]> decode() throws IOException {
+            java.util.NavigableMap<Long, long[]> out = new java.util.TreeMap<>();
+            com.google.protobuf.CodedInputStream in = endDeltas.newCodedInput();
+            long index = firstIndex;
+            long base = firstBase;
+            while (!in.isAtEnd()) {
+                long end = base + in.readUInt64();
+                out.put(index++, new long[] {base, end});
+                base = end;
+            }
+            return out;
         }
     }
 
@@ -170,7 +200,8 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
      * Takes a snapshot of {@code log} at {@code offset} (the end of the entry at {@code ti}): links
      * every segment holding records below the offset and records how many of its bytes belong.
      */
-    synchronized Loaded create(TermIndex ti, long offset, Log log, String topicId) throws IOException {
+    synchronized Loaded create(TermIndex ti, long offset, Log log, String topicId, EntryOffsetList entryOffsets)
+            throws IOException {
         String name = DIR_PREFIX + ti.getTerm() + "_" + ti.getIndex();
         Path dir = smDir.resolve(name);
         Path tmp = smDir.resolve(name + ".tmp");
@@ -183,7 +214,10 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
                 .setRaftTerm(ti.getTerm())
                 .setOffset(offset)
                 .setLogStartOffset(Math.min(logStart, offset))
-                .setTopicId(topicId);
+                .setTopicId(topicId)
+                .setEntryOffsetsFirstIndex(entryOffsets.firstIndex())
+                .setEntryOffsetsFirstBase(entryOffsets.firstBase())
+                .setEntryOffsetsEndDeltas(entryOffsets.endDeltas());
         List<Long> bases = log.segmentBaseOffsets();
         try {
             for (int i = 0; i < bases.size(); i++) {

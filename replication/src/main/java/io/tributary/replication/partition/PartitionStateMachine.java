@@ -70,7 +70,16 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * through Ratis's own install-snapshot file transfer (chunked, MD5-checked), and
  * {@link #reinitialize} replaces its partition log with the received segments. We chose this over
  * {@code notifyInstallSnapshotFromLeader} with our own transfer: it reuses a tested transfer, and
- * the leader-side cost is one header scan of the active segment per snapshot.
+ * the leader-side cost is one header scan of the active segment per snapshot. The snapshot also
+ * records the offsets of the entries at or below its index that the Raft log may still hold
+ * (Ratis purges whole closed Raft log segments only), so a restarted leader can still serve them.
+ *
+ * <p><b>Design note (retention and compaction).</b> Raft may still ask {@link #read} for any entry
+ * in its log, so records are deleted (retention, run per node by {@link PartitionManager}) or
+ * compacted (the node's {@code LogCleaner}) only below {@link #retainFrom()}: the base offset of
+ * the Raft log's first entry, never above the snapshot offset (hence below the high watermark).
+ * Retention therefore trails its topic settings by up to a snapshot interval plus one Raft log
+ * segment; a follower behind the purged Raft log is sent the snapshot instead.
  *
  * <p>Thread-safety: Ratis calls write/truncate under its log lock, flush from its log worker,
  * apply/snapshot from its updater thread, read from appender threads; the log serialises its
@@ -87,6 +96,25 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
 
         /** The entry is committed and applied. */
         void onApplied(PartitionEntryFormat.Decision decision, long logStartOffset);
+    }
+
+    /** Where compacted partition logs are registered for cleaning (the node's log cleaner). */
+    interface Compactor {
+        /** Cleans {@code log} in the background, never at or beyond {@code cleanableUpTo}. Idempotent. */
+        void register(Log log, java.util.function.LongSupplier cleanableUpTo);
+
+        /** Stops cleaning {@code log}; returns when no pass runs on it. Idempotent. */
+        void unregister(Log log);
+
+        Compactor NONE = new Compactor() {
+            @Override
+            public void register(Log log, java.util.function.LongSupplier cleanableUpTo) {
+            }
+
+            @Override
+            public void unregister(Log log) {
+            }
+        };
     }
 
     /** The offsets of one entry. */
@@ -117,8 +145,11 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     /** Snapshots installed from a leader since this state machine was built (for tests and metrics). */
     private volatile int snapshotsInstalled;
 
-    PartitionStateMachine(PartitionSpec spec) {
+    private final Compactor compactor;
+
+    PartitionStateMachine(PartitionSpec spec, Compactor compactor) {
         this.spec = spec;
+        this.compactor = compactor;
     }
 
     public TopicPartition topicPartition() {
@@ -142,6 +173,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 anchorOffset = 0;
             }
             highWatermark = Math.min(anchorOffset, log.logEndOffset());
+            updateCompaction(log);
             LOG.info("{}: partition {} opened, log [{}, {}), snapshot {} at offset {}", getId(), spec.topicPartition(),
                     log.logStartOffset(), log.logEndOffset(), snap == null ? "none" : anchor, anchorOffset);
         }, IOException.class);
@@ -189,6 +221,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         if (snap != null && snap.meta().getRaftIndex() > getLastAppliedTermIndexOrMinus1()) {
             synchronized (this) {
                 Log old = log;
+                compactor.unregister(old);
                 old.close();
                 PartitionSnapshotStorage.installSegments(snap, spec.logDir(), spec.topicId());
                 Log fresh = openLog();
@@ -202,6 +235,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                     fresh.advanceLogStartOffset(snap.meta().getLogStartOffset());
                 }
                 log = fresh;
+                updateCompaction(fresh);
                 entries.clear();
                 offsetsKnownFromIndex = snap.meta().getRaftIndex() + 1;
                 anchor = snap.termIndex();
@@ -232,6 +266,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         closed = true;
         Log l = log;
         if (l != null) {
+            compactor.unregister(l);
             l.close();
         }
         for (Queue<CompletableFuture<Long>> q : hwWaiters.values()) {
@@ -318,6 +353,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             }
             entries.putAll(rebuilt);
             offsetsKnownFromIndex = from.getIndex() + 1;
+            restoreSnapshotEntryOffsets(from, fromOffset, raftLog.getStartIndex());
             recovered = true;
             LOG.info("{}: partition {} offsets rebuilt from {} Raft entries after {}: log end {}", getId(),
                     spec.topicPartition(), rebuilt.size(), from, l.logEndOffset());
@@ -326,6 +362,42 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         if (retry) {
             ensureRecovered();
         }
+    }
+
+    /**
+     * Restores the offsets of the Raft entries at or below the snapshot index that the Raft log
+     * still holds (so {@link #read} can serve them to a lagging follower after a restart), from
+     * the list the snapshot recorded. Called under this object's lock during recovery.
+     */
+    private void restoreSnapshotEntryOffsets(TermIndex snapshot, long snapshotOffset, long raftStart) {
+        PartitionSnapshotStorage.Loaded snap = storage.loadLatest();
+        if (snap == null || snap.meta().getRaftIndex() != snapshot.getIndex() || raftStart > snapshot.getIndex()) {
+            return;
+        }
+        PartitionSnapshotStorage.EntryOffsetList list = PartitionSnapshotStorage.EntryOffsetList.of(snap.meta());
+        if (list.endDeltas().isEmpty() || list.firstIndex() > raftStart) {
+            LOG.warn("{}: partition {} Raft log starts at {} but the snapshot at {} has no offsets for entries from there"
+                    + " (version {} snapshot): followers needing them wait for the next snapshot", getId(),
+                    spec.topicPartition(), raftStart, snapshot.getIndex(), snap.meta().getVersion());
+            return;
+        }
+        java.util.NavigableMap<Long, long[]> decoded;
+        try {
+            decoded = list.decode();
+        } catch (IOException e) {
+            LOG.warn("{}: partition {} snapshot entry offsets unreadable: {}", getId(), spec.topicPartition(), e.toString());
+            return;
+        }
+        Map.Entry<Long, long[]> last = decoded.lastEntry();
+        if (last == null || last.getKey() != snapshot.getIndex() || last.getValue()[1] != snapshotOffset) {
+            LOG.warn("{}: partition {} snapshot entry offsets do not end at the snapshot ({} at {}): ignored", getId(),
+                    spec.topicPartition(), snapshot, snapshotOffset);
+            return;
+        }
+        for (Map.Entry<Long, long[]> e : decoded.tailMap(raftStart, true).entrySet()) {
+            entries.put(e.getKey(), new EntryOffsets(e.getValue()[0], e.getValue()[1]));
+        }
+        offsetsKnownFromIndex = raftStart;
     }
 
     // ================================================================ leader: transactions
@@ -614,22 +686,65 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         TermIndex applied = getLastAppliedTermIndex();
         PartitionSnapshotStorage.Loaded prev = storage.loadLatest();
         long prevIndex = prev == null ? -1 : prev.meta().getRaftIndex();
-        if (applied == null || applied.getIndex() <= prevIndex) {
+        if (applied == null || applied.getIndex() <= prevIndex || closed) {
             return prevIndex;
         }
-        ensureRecovered();
-        long offset = highWatermark;
+        // Never throw: Ratis's updater thread treats a throwing takeSnapshot as fatal and, when the
+        // group is being removed or the server is closing (Ratis snapshots on stop and on remove: the
+        // division is already gone, so there is no Raft log to rebuild offsets from), retries it in a
+        // tight loop that fills the log. A snapshot that cannot be taken now is taken later.
         try {
-            PartitionSnapshotStorage.Loaded s = storage.create(applied, offset, log, spec.topicId());
+            ensureRecovered();
+            long offset = highWatermark;
+            PartitionSnapshotStorage.Loaded s = storage.create(applied, offset, log, spec.topicId(),
+                    entryOffsetsUpTo(applied.getIndex(), offset));
             LOG.info("{}: partition {} snapshot {} at offset {} ({} segment files)", getId(), spec.topicPartition(),
                     applied, offset, s.meta().getSegmentsCount());
-        } catch (IOException e) {
-            LOG.warn("{}: partition {} snapshot at {} failed, keeping {}: {}", getId(), spec.topicPartition(), applied,
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}: partition {} no snapshot at {}, keeping {}: {}", getId(), spec.topicPartition(), applied,
                     prevIndex, e.toString());
             return prevIndex;
         }
         pruneOffsets();
         return applied.getIndex();
+    }
+
+    /**
+     * The offsets of the entries the map holds at or below {@code index} (the snapshot's), which
+     * the Raft log may keep after its purge; they must end at {@code offset}. Indices without an
+     * entry in the map hold no records (configuration entries).
+     */
+    private PartitionSnapshotStorage.EntryOffsetList entryOffsetsUpTo(long index, long offset) {
+        Map.Entry<Long, EntryOffsets> first = entries.firstEntry();
+        if (first == null || first.getKey() > index || first.getKey() < offsetsKnownFromIndex) {
+            return PartitionSnapshotStorage.EntryOffsetList.EMPTY;
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+        long end = first.getValue().baseOffset();
+        try {
+            for (long i = first.getKey(); i <= index; i++) {
+                EntryOffsets o = entries.get(i);
+                if (o != null && o.baseOffset() != end) {
+                    LOG.warn("{}: partition {} entry {} starts at {}, not where the previous one ends ({}); snapshot"
+                            + " without entry offsets", getId(), spec.topicPartition(), i, o.baseOffset(), end);
+                    return PartitionSnapshotStorage.EntryOffsetList.EMPTY;
+                }
+                long delta = o == null ? 0 : o.endOffset() - o.baseOffset();
+                out.writeUInt64NoTag(delta);
+                end += delta;
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (end != offset) {
+            LOG.warn("{}: partition {} entries up to {} end at offset {}, not at the snapshot offset {}; snapshot"
+                    + " without entry offsets", getId(), spec.topicPartition(), index, end, offset);
+            return PartitionSnapshotStorage.EntryOffsetList.EMPTY;
+        }
+        return new PartitionSnapshotStorage.EntryOffsetList(first.getKey(), first.getValue().baseOffset(),
+                com.google.protobuf.ByteString.copyFrom(bytes.toByteArray()));
     }
 
     /** Drops offsets of entries Ratis has purged. */
@@ -786,7 +901,21 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             Log l = log;
             if (l != null) {
                 l.updateConfig(logConfigForReplica(updated.config()));
+                updateCompaction(l);
             }
+        }
+    }
+
+    /**
+     * Registers the log with the node's cleaner when its topic is compacted (unregisters it
+     * otherwise), bounded by {@link #retainFrom()}: compacting records that Raft may still serve
+     * to a follower as an entry would hand it different bytes than the entry's header describes.
+     */
+    private void updateCompaction(Log l) {
+        if (spec.config().cleanupPolicy().compacts()) {
+            compactor.register(l, this::retainFrom);
+        } else {
+            compactor.unregister(l);
         }
     }
 

@@ -252,7 +252,10 @@ class PartitionReplicationTest {
             "raft.server.snapshot.auto.trigger.threshold", "20",
             "raft.server.log.purge.gap", "4",
             "raft.server.log.segment.size.max", "1KB",
-            "raft.server.log.preallocated.size", "1KB");
+            "raft.server.log.preallocated.size", "1KB",
+            // Election timeouts for a loaded 2-core machine: no spurious leader changes mid-test.
+            "raft.server.rpc.timeout.min", "1s",
+            "raft.server.rpc.timeout.max", "2s");
 
     /** Appends one batch at a time: each append is its own Raft entry (no group commit). */
     private static List<AppendResult> appendSequentially(PartitionReplica leader, String prefix, int n, int records,
@@ -300,6 +303,94 @@ class PartitionReplicationTest {
         appendSequentially(l3, "again", 5, 5, 100);
         awaitConverged(TP, l3.highWatermark());
         assertReplicasIdentical(TP);
+    }
+
+    @Test
+    void shouldServeRaftEntriesAtOrBelowTheSnapshotAfterARestart() throws Exception {
+        // Ratis purges whole closed Raft log segments only, so after a restart the Raft log still holds
+        // entries at or below the snapshot index; a lagging follower may be sent them, so the restarted
+        // replica must know their offsets (recorded in the snapshot) to read their records. No snapshot
+        // at stop (as after a crash), so the restarted replica's Raft log reaches well below its snapshot.
+        Map<String, String> settings = new java.util.HashMap<>(FAST_SNAPSHOTS);
+        settings.put("raft.server.snapshot.trigger-when-stop.enabled", "false");
+        // ~40 entries per Raft log segment, a snapshot every 20: the purge leaves entries below the snapshot.
+        settings.put("raft.server.log.segment.size.max", "4KB");
+        cluster = PartitionCluster.start(dir, 3, settings);
+        cluster.createPartition(TP, Map.of("segment.bytes", "16384", "max.message.bytes", "16000"));
+        int leader = cluster.awaitLeader(TP);
+        var gid = RaftIds.partitionGroupId(cluster.topicId, TP);
+        int restarted = (leader + 1) % 3;
+        assertThat(leader).isNotEqualTo(restarted);
+        // Write until the replica to restart holds Raft entries at or below its snapshot index.
+        long start = -1;
+        long snapIndex = -1;
+        for (int attempt = 0; attempt < 5 && !(start > 0 && start < snapIndex); attempt++) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (int i = 0; i < 3; i++) {
+                    cluster.appendToLeader(TP, PartitionCluster.batch("e" + i, 2, 50));
+                }
+                var d = cluster.nodes[restarted].raftServer().getDivision(gid);
+                var meta = ((PartitionReplicaImpl) cluster.replica(restarted, TP)).stateMachine().latestSnapshotMeta();
+                return meta != null && d.getRaftLog().getStartIndex() < meta.getRaftIndex() - 2
+                        && d.getRaftLog().getStartIndex() > 0;
+            });
+            awaitConverged(TP, cluster.replica(cluster.awaitLeader(TP), TP).highWatermark());
+            cluster.stopNode(restarted);
+            cluster.startNode(restarted);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> cluster.nodes[restarted].localPartitions().replica(TP).isPresent());
+            var d = cluster.nodes[restarted].raftServer().getDivision(gid);
+            start = d.getRaftLog().getStartIndex();
+            snapIndex = ((PartitionReplicaImpl) cluster.replica(restarted, TP)).stateMachine().latestSnapshotMeta()
+                    .getRaftIndex();
+            LOG.info("restart {}: Raft log starts at {}, snapshot at {}", attempt, start, snapIndex);
+        }
+        var division = cluster.nodes[restarted].raftServer().getDivision(gid);
+        PartitionStateMachine sm = ((PartitionReplicaImpl) cluster.replica(restarted, TP)).stateMachine();
+        assertThat(start).as("Raft log start after the restart").isLessThan(snapIndex);
+        int other = (restarted + 1) % 3;
+        var reference = ((PartitionReplicaImpl) cluster.replica(other, TP)).stateMachine().log();
+        int served = 0;
+        long previousBase = -1;
+        for (long i = start; i <= snapIndex; i++) {
+            var entry = division.getRaftLog().get(i);
+            if (entry == null || !entry.hasStateMachineLogEntry()) {
+                continue;
+            }
+            byte[] bytes = sm.read(entry, null).get(10, TimeUnit.SECONDS).toByteArray();
+            long base = ByteBuffer.wrap(bytes).getLong(0);
+            assertThat(base).as("base offset of Raft entry " + i).isGreaterThan(previousBase);
+            ByteBuffer expected = reference.read(base, bytes.length, Long.MAX_VALUE).records();
+            byte[] e = new byte[Math.min(expected.remaining(), bytes.length)];
+            expected.get(e);
+            assertThat(bytes).as("records of Raft entry " + i + " at offset " + base).isEqualTo(e);
+            previousBase = base;
+            served++;
+        }
+        assertThat(served).isPositive();
+        for (int i = 0; i < 3; i++) {
+            cluster.appendToLeader(TP, PartitionCluster.batch("after" + i, 2, 50));
+        }
+        awaitConverged(TP, cluster.replica(cluster.awaitLeader(TP), TP).highWatermark());
+        assertReplicasIdentical(TP);
+    }
+
+    @Test
+    void shouldRemoveAPartitionCleanly() throws Exception {
+        // Ratis snapshots a group when it is removed, after the division is gone: a state machine that
+        // throws there sends Ratis's updater thread into a tight error loop that never ends.
+        cluster = PartitionCluster.start(dir, 3, Map.of());
+        cluster.createPartition(TP, Map.of());
+        cluster.awaitLeader(TP);
+        String group = RaftIds.partitionGroupId(cluster.topicId, TP).toString();
+        for (int i = 0; i < 3; i++) {
+            cluster.nodes[i].localPartitions().removeReplica(TP, true);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.isAlive() && t.getName().contains(group)));
+        for (int i = 0; i < 3; i++) {
+            assertThat(cluster.nodes[i].localPartitions().hosted()).isEmpty();
+        }
     }
 
     /** The segment files of two replicas hold the same bytes below the high watermark. */
