@@ -97,8 +97,11 @@ class LogPropertyTest {
     record TruncateFully(int ahead) implements Op {
     }
 
-    /** Crash, cutting the active segment at this fraction of its unflushed bytes. */
-    record Crash(double cutAt) implements Op {
+    /**
+     * Crash, cutting the active segment at this fraction of its unflushed bytes; with
+     * {@code loseCheckpoint}, the checkpoint file is gone too (never written before the crash).
+     */
+    record Crash(double cutAt, boolean loseCheckpoint) implements Op {
     }
 
     record Reopen() implements Op {
@@ -137,7 +140,7 @@ class LogPropertyTest {
                 Tuple.of(1, fraction.map(AdvanceStart::new)),
                 Tuple.of(2, Arbitraries.integers().between(0, 12_000).map(Retention::new)),
                 Tuple.of(1, Arbitraries.integers().between(0, 3).map(TruncateFully::new)),
-                Tuple.of(3, fraction.map(Crash::new)),
+                Tuple.of(3, Combinators.combine(fraction, Arbitraries.of(false, false, true)).as(Crash::new)),
                 Tuple.of(2, Arbitraries.just(new Reopen()))).list().ofMinSize(10).ofMaxSize(50);
     }
 
@@ -177,7 +180,11 @@ class LogPropertyTest {
 
     // ================================================================ the model
 
-    /** The log as it should be: dense records from {@code start} to {@code end}, grouped in batches. */
+    /**
+     * The log as it should be: dense records from {@code start} to {@code end}, grouped in batches.
+     * Batches below {@code start} stay until retention deletes their segment: they are still in the
+     * files (and come back if the checkpoint holding the start offset is lost).
+     */
     static final class Model {
         record Batch(long base, List<String> values, long timestamp) {
             long last() {
@@ -222,7 +229,11 @@ class LogPropertyTest {
 
         void advanceStart(long offset) {
             start = Math.max(start, offset);
-            batches.headMap(start, false).entrySet().removeIf(e -> e.getValue().last() < start);
+        }
+
+        /** Retention deleted every segment below {@code firstBase}. */
+        void segmentsDeletedBelow(long firstBase) {
+            batches.headMap(firstBase, false).clear();
         }
 
         /** The records from {@code from} on, as "offset:value". */
@@ -314,7 +325,7 @@ class LogPropertyTest {
                 log.truncateFullyAndStartAt(offset);
                 model.restartAt(offset);
             } else if (op instanceof Crash c) {
-                crash(c.cutAt());
+                crash(c.cutAt(), c.loseCheckpoint());
             } else if (op instanceof Reopen) {
                 log.close();
                 log = open();
@@ -385,9 +396,10 @@ class LogPropertyTest {
                     .as("retention stopped at the right segment (size %d, oldest %s)", log.sizeInBytes(), oldest)
                     .isTrue();
             model.advanceStart(start);
+            model.segmentsDeletedBelow(log.segmentBaseOffsets().get(0));
         }
 
-        void crash(double cutAt) throws IOException {
+        void crash(double cutAt, boolean loseCheckpoint) throws IOException {
             long recoveryPoint = log.recoveryPoint();
             long endBefore = model.end;
             Path copy = root.resolve("gen" + (++generation));
@@ -409,6 +421,9 @@ class LogPropertyTest {
                 expectedEnd = b.nextOffset();
             }
             Statistics.label("crash lost batches").collect(expectedEnd < endBefore);
+            if (loseCheckpoint) {
+                Files.delete(copy.resolve(LogFiles.CHECKPOINT_FILE));
+            }
 
             log.close(); // the crashed process's files are the copy; this closes the original's handles
             dir = copy;
@@ -418,6 +433,11 @@ class LogPropertyTest {
                     .isEqualTo(expectedEnd)
                     .isBetween(Math.min(recoveryPoint, endBefore), endBefore);
             model.cutTo(expectedEnd);
+            if (loseCheckpoint) {
+                // Without a checkpoint the whole log is rescanned, and the log start offset falls back
+                // to the first segment's base: an advance of it that only the checkpoint knew is lost.
+                model.start = Math.min(bases.get(0), expectedEnd);
+            }
         }
 
         /** Everything the log serves is exactly the model. */
