@@ -77,6 +77,13 @@ final class MetadataView implements ClusterView {
     synchronized boolean publish(MetadataImage newImage, Collection<Integer> alive,
                                  Collection<PartitionLeadership> leadership, Optional<Integer> controllerId) {
         if (newImage != null) {
+            if (newImage.appliedIndex() < image.appliedIndex()) {
+                // A deposed controller that does not know it yet answers from an older state; acting
+                // on it could remove replicas of a topic created since. States only move forward.
+                LOG.info("ignoring metadata state at index {} older than the one held ({})", newImage.appliedIndex(),
+                        image.appliedIndex());
+                return false;
+            }
             image = newImage;
             fromController = true;
         }

@@ -30,7 +30,6 @@ class ControllerBalancingTest {
     Path dir;
 
     @Test
-    @org.junit.jupiter.api.Disabled("work in progress: leader balance does not converge yet under load")
     void shouldSpreadReplicasAndLeadersAndReplaceTheReplicasOfADeadBroker() throws Exception {
         try (MetadataCluster c = MetadataCluster.start(dir, 5, 1000, 3000, 1000)) {
             c.awaitController();

@@ -1,5 +1,8 @@
 package io.tributary.replication.metadata;
 
+import io.tributary.record.Compression;
+import io.tributary.record.RecordBatchBuilder;
+import io.tributary.replication.AppendRequest;
 import io.tributary.replication.BrokerInfo;
 import io.tributary.replication.ClusterMetadata;
 import io.tributary.replication.PartitionInfo;
@@ -31,6 +34,14 @@ class MetadataQuorumTest {
 
     @TempDir
     Path dir;
+
+    private static java.nio.ByteBuffer batch(int records) {
+        RecordBatchBuilder b = new RecordBatchBuilder(Compression.NONE, Integer.MAX_VALUE);
+        for (int i = 0; i < records; i++) {
+            b.append(System.currentTimeMillis(), null, java.nio.ByteBuffer.wrap(("v" + i).getBytes()));
+        }
+        return b.build().buffer().duplicate();
+    }
 
     private static <T> T get(CompletableFuture<T> f) throws Exception {
         return f.get(30, TimeUnit.SECONDS);
@@ -114,8 +125,6 @@ class MetadataQuorumTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("needs the partition layer's takeSnapshot guard (a removed group's snapshot "
-            + "otherwise fails in a loop and the removal never completes); passes with it, re-enable when it lands")
     void shouldRemoveGroupsAndDataWhenATopicIsDeleted() throws Exception {
         try (MetadataCluster c = MetadataCluster.start(dir, 3, 1500, 60_000, 60_000)) {
             int other = c.anyRunningExcept(c.awaitController());
@@ -191,6 +200,19 @@ class MetadataQuorumTest {
             });
             c.awaitLeaders("after");
 
+            // Records written while it is away...
+            TopicPartition before0 = new TopicPartition("before", 0);
+            long[] written = {-1};
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                PartitionInfo p = c.view(other).topics().get("before").partitions().get(0);
+                if (!p.hasLeader() || p.leaderId() == controller) {
+                    return false;
+                }
+                written[0] = c.nodes[p.leaderId()].replica(before0).orElseThrow()
+                        .append(AppendRequest.of(batch(5))).get(10, TimeUnit.SECONDS).lastOffset();
+                return true;
+            });
+
             c.startNode(controller);
             c.awaitRegistered();
             await().atMost(Duration.ofSeconds(30)).until(() ->
@@ -201,6 +223,9 @@ class MetadataQuorumTest {
                 PartitionInfo p = c.view(other).topics().get("before").partitions().get(0);
                 return p.hasLeader() && p.inSyncReplicas().contains(controller);
             });
+            // ...reach it when it returns: it catches up through Raft.
+            await().atMost(Duration.ofSeconds(30)).until(() -> c.nodes[controller].replica(before0)
+                    .map(r -> r.highWatermark() > written[0]).orElse(false));
             assertThat(c.view(controller).brokers().values()).allSatisfy(b -> assertThat(b.alive()).isTrue());
             assertThat(c.view(controller).brokers().values().stream().map(BrokerInfo::id)).hasSize(3);
         }
