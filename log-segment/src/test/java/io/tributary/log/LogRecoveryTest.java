@@ -318,6 +318,28 @@ class LogRecoveryTest {
     }
 
     @Test
+    void shouldNotServeABatchWithADamagedHeaderBelowTheRecoveryPoint() throws IOException {
+        List<String> all = writeAndClose(40);
+        long damaged = segmentBases(dir).get(1);
+        FileBatch bad = batchesIn(logFile(damaged)).get(3); // an index entry points at it
+        writeAt(logFile(damaged), bad.position() + RecordBatchFormat.MAGIC_OFFSET, new byte[] {7});
+
+        Log log = open();
+
+        assertThat(log.logEndOffset()).isEqualTo(all.size());
+        for (long offset = bad.baseOffset(); offset <= bad.lastOffset(); offset++) {
+            long wanted = offset;
+            assertThatThrownBy(() -> log.read(wanted, 1, Long.MAX_VALUE))
+                    .isInstanceOfSatisfying(CorruptLogException.class, e -> {
+                        assertThat(e.file()).isEqualTo(logFile(damaged));
+                        assertThat(e.position()).isEqualTo(bad.position());
+                    });
+        }
+        assertThat(offsetsAndValues(log.read(bad.baseOffset() - 1, 1, Long.MAX_VALUE).records()))
+                .contains(all.get((int) bad.baseOffset() - 1));
+    }
+
+    @Test
     void shouldTruncateAtDamagedHeaderFoundWhileRebuildingIndexesBelowTheRecoveryPoint() throws IOException {
         List<String> all = writeAndClose(40);
         List<Long> bases = segmentBases(dir);
@@ -544,6 +566,51 @@ class LogRecoveryTest {
         long gone = batches.get(1).baseOffset();
         assertThat(log.read(gone, 1, Long.MAX_VALUE).firstOffset()).isEqualTo(batches.get(2).baseOffset());
         assertThat(log.append(batch(1, 10, 1, "after"), 2).firstOffset()).isEqualTo(all.size());
+    }
+
+    @Test
+    void shouldMoveTheIndexSwapsOfAnInterruptedCompactionIntoPlace() throws IOException {
+        List<String> all = writeAndClose(40);
+        List<Long> bases = segmentBases(dir);
+        long compacted = bases.get(1);
+        List<FileBatch> batches = batchesIn(logFile(compacted));
+        byte[] original = Files.readAllBytes(logFile(compacted));
+        // The cleaner's output, written with its indexes by a log of its own: batches 0, 3, 6, 9 kept.
+        Path scratch = dir.resolveSibling(dir.getFileName() + "-cleaned");
+        List<FileBatch> kept = new ArrayList<>();
+        try (Log cleaned = Log.open(scratch, config())) {
+            for (int i = 0; i < batches.size(); i += 3) {
+                FileBatch b = batches.get(i);
+                kept.add(b);
+                cleaned.appendAsFollower(ByteBuffer.wrap(original, b.position(), b.size()).slice());
+            }
+        }
+        for (Path file : List.of(LogFiles.logFile(scratch, compacted), LogFiles.offsetIndexFile(scratch, compacted),
+                LogFiles.timeIndexFile(scratch, compacted))) {
+            Files.copy(file, dir.resolve(file.getFileName() + LogFiles.SWAP_SUFFIX));
+        }
+        byte[] swapIndex = Files.readAllBytes(LogFiles.offsetIndexFile(scratch, compacted));
+        byte[] swapTimeIndex = Files.readAllBytes(LogFiles.timeIndexFile(scratch, compacted));
+        assertThat(swapIndex).isNotEmpty();
+        LogTestSupport.deleteRecursively(scratch);
+
+        Log log = open();
+
+        assertThat(fileNames(dir)).noneMatch(n -> n.endsWith(LogFiles.SWAP_SUFFIX));
+        assertThat(Files.readAllBytes(LogFiles.offsetIndexFile(dir, compacted))).isEqualTo(swapIndex);
+        assertThat(Files.readAllBytes(LogFiles.timeIndexFile(dir, compacted))).isEqualTo(swapTimeIndex);
+        List<String> expected = new ArrayList<>();
+        for (String record : all) {
+            long offset = LogTestSupport.offsetOf(record);
+            boolean inSegment = offset >= compacted && offset < bases.get(2);
+            if (!inSegment || kept.stream().anyMatch(b -> offset >= b.baseOffset() && offset <= b.lastOffset())) {
+                expected.add(record);
+            }
+        }
+        assertThat(readAll(log)).containsExactlyElementsOf(expected);
+        assertThat(log.read(batches.get(4).baseOffset(), 1, Long.MAX_VALUE).firstOffset())
+                .isEqualTo(batches.get(6).baseOffset());
+        assertThat(warnings()).isEmpty();
     }
 
     @Test
