@@ -538,6 +538,10 @@ public final class MetadataManager implements ReplicationNode.MetadataModule {
 
     private void maybeSnapshot() throws IOException {
         long applied = stateMachine.image().appliedIndex();
+        if (lastSnapshotIndex == 0 && stateMachine.getLatestSnapshot() != null) {
+            // After a restart, count from the snapshot the state was loaded from.
+            lastSnapshotIndex = stateMachine.getLatestSnapshot().getIndex();
+        }
         if (options.snapshotEveryEntries() <= 0 || applied - lastSnapshotIndex < options.snapshotEveryEntries()) {
             return;
         }

@@ -123,7 +123,7 @@ final class RaftTopicAdmin implements TopicAdmin {
                 throwIfRefused(plan);
                 TopicRecord placed = plan.getTopic();
                 MetadataCommandResult result = manager.write(MetadataCommand.newBuilder().setCreatePartitions(
-                        CreatePartitions.newBuilder().setName(name)
+                        CreatePartitions.newBuilder().setName(placed.getName())
                                 .setCurrentCount(placed.getPartitions(0).getPartition())
                                 .addAllNewPartitions(placed.getPartitionsList())));
                 if (retryable(result) && attempt < STALE_RETRIES) {
