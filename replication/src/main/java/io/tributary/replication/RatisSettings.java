@@ -58,6 +58,10 @@ final class RatisSettings {
         m.put(RaftServerConfigKeys.Log.PURGE_UPTO_SNAPSHOT_INDEX_KEY, "true");
         m.put(RaftServerConfigKeys.Log.PURGE_GAP_KEY, "1024");
         m.put(RaftServerConfigKeys.Log.Appender.INSTALL_SNAPSHOT_ENABLED_KEY, "true");
+        // No snapshot when a group is removed: its data is deleted (or kept as it is), and Ratis
+        // takes it after the division is gone, when the state machine can no longer read the Raft
+        // log (see PartitionStateMachine.takeSnapshot, which must never throw).
+        m.put(RaftServerConfigKeys.Snapshot.TRIGGER_WHEN_REMOVE_ENABLED_KEY, "false");
         // Threads. Ratis 3.2 runs per group: a Raft log worker, a state machine updater, a log cache
         // evictor, a follower timer (followers) or leader event processor plus one appender per
         // follower (leaders), all fixed by its design (~4.3 per replica at replication factor 3).

@@ -459,7 +459,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             }
             entries.put(entry.getIndex(), new EntryOffsets(d.baseOffset(), d.endOffset()));
             if (trx != null && trx.getStateMachineContext() instanceof EntryCallbacks cb) {
-                cb.onWritten(d);
+                notifyCallback(entry.getIndex(), () -> cb.onWritten(d));
             }
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
@@ -595,7 +595,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             publishHighWatermark(d.endOffset());
             long logStart = log.logStartOffset();
             if (trx.getStateMachineContext() instanceof EntryCallbacks cb) {
-                cb.onApplied(d, logStart);
+                notifyCallback(e.getIndex(), () -> cb.onApplied(d, logStart));
             }
             return CompletableFuture.completedFuture(Message.valueOf(
                     org.apache.ratis.thirdparty.com.google.protobuf.ByteString.copyFrom(
@@ -653,8 +653,21 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     public void notifyNotLeader(Collection<TransactionContext> pendingEntries) {
         for (TransactionContext trx : pendingEntries) {
             if (trx.getStateMachineContext() instanceof PartitionReplicaImpl.PendingEntry p) {
-                p.onNotLeader();
+                notifyCallback(trx.getLogEntry() == null ? -1 : trx.getLogEntry().getIndex(), p::onNotLeader);
             }
+        }
+    }
+
+    /**
+     * Runs a request's callback on a Ratis thread: a failing callback (it completes the caller's
+     * futures) is logged and must not fail the Raft write or apply, nor escape into Ratis.
+     */
+    private void notifyCallback(long index, Runnable callback) {
+        try {
+            callback.run();
+        } catch (RuntimeException ex) {
+            LOG.warn("{}: partition {} callback of Raft entry {} failed: {}", getId(), spec.topicPartition(), index,
+                    ex.toString());
         }
     }
 
@@ -710,20 +723,24 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     }
 
     /**
-     * The offsets of the entries the map holds at or below {@code index} (the snapshot's), which
-     * the Raft log may keep after its purge; they must end at {@code offset}. Indices without an
-     * entry in the map hold no records (configuration entries).
+     * The offsets of the entries at or below {@code index} (the snapshot's) that the Raft log may
+     * keep after its purge, from its current start on; they must end at {@code offset}. Indices
+     * without an entry in the map hold no records (configuration and leader no-op entries): every
+     * state machine entry from {@code max(offsetsKnownFromIndex, Raft log start)} on is in the map.
      */
     private PartitionSnapshotStorage.EntryOffsetList entryOffsetsUpTo(long index, long offset) {
-        Map.Entry<Long, EntryOffsets> first = entries.firstEntry();
-        if (first == null || first.getKey() > index || first.getKey() < offsetsKnownFromIndex) {
+        long raftStart = raftLogStartIndex();
+        long from = Math.max(offsetsKnownFromIndex, raftStart);
+        if (raftStart < 0 || from > index) {
             return PartitionSnapshotStorage.EntryOffsetList.EMPTY;
         }
+        Map.Entry<Long, EntryOffsets> first = entries.ceilingEntry(from);
+        long firstBase = first == null || first.getKey() > index ? offset : first.getValue().baseOffset();
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
-        long end = first.getValue().baseOffset();
+        long end = firstBase;
         try {
-            for (long i = first.getKey(); i <= index; i++) {
+            for (long i = from; i <= index; i++) {
                 EntryOffsets o = entries.get(i);
                 if (o != null && o.baseOffset() != end) {
                     LOG.warn("{}: partition {} entry {} starts at {}, not where the previous one ends ({}); snapshot"
@@ -743,8 +760,17 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                     + " without entry offsets", getId(), spec.topicPartition(), index, end, offset);
             return PartitionSnapshotStorage.EntryOffsetList.EMPTY;
         }
-        return new PartitionSnapshotStorage.EntryOffsetList(first.getKey(), first.getValue().baseOffset(),
+        return new PartitionSnapshotStorage.EntryOffsetList(from, firstBase,
                 com.google.protobuf.ByteString.copyFrom(bytes.toByteArray()));
+    }
+
+    /** The index of the first entry in the Raft log, or -1 when the division is gone (removed, stopping). */
+    private long raftLogStartIndex() {
+        try {
+            return getServer().join().getDivision(getGroupId()).getRaftLog().getStartIndex();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** Drops offsets of entries Ratis has purged. */
@@ -776,6 +802,18 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
      */
     long retainFrom() {
         Log l = log;
+        try {
+            return raftNeedsFrom(l);
+        } catch (RuntimeException e) {
+            // Called by the node's log cleaner and retention task: never throw (the group may be
+            // closing or removed); nothing may go while it is unknown.
+            LOG.debug("{}: partition {} keeps its log (Raft's needs unknown): {}", getId(), spec.topicPartition(),
+                    e.toString());
+            return l.logStartOffset();
+        }
+    }
+
+    private long raftNeedsFrom(Log l) {
         PartitionSnapshotStorage.Loaded snap = storage.loadLatest();
         if (snap == null || closed) {
             return l.logStartOffset();
