@@ -405,6 +405,43 @@ class LogRecoveryTest {
     }
 
     @Test
+    void shouldRebuildCutShortOffsetIndexesOfClosedSegments() throws IOException {
+        List<String> all = writeAndClose(40);
+        Map<String, byte[]> indexes = indexFiles();
+        List<Long> bases = segmentBases(dir);
+        for (long base : bases.subList(0, bases.size() - 1)) {
+            Path index = LogFiles.offsetIndexFile(dir, base);
+            assertThat(Files.size(index)).isGreaterThan(4 * 8);
+            truncateFile(index, 2 * 8); // two entries of about nine left
+        }
+
+        Log log = open();
+
+        assertThat(warnings()).anyMatch(m -> m.contains("missing or damaged"));
+        assertHolds(log, all);
+        log.truncateTo(all.size());
+        close(log);
+        assertIndexFilesAre(indexes);
+    }
+
+    @Test
+    void shouldNotRebuildIndexesWrittenWithALargerIndexIntervalAfterItIsLowered() throws IOException {
+        List<String> all = writeAndClose(400); // index.interval.bytes=256: an entry every ~400-byte batch
+        Map<String, byte[]> indexes = indexFiles();
+        CountingFileChannelProvider counting = new CountingFileChannelProvider();
+
+        Log log = Log.open(dir, config().toBuilder().indexIntervalBytes(64).build(),
+                new LogEnvironment(clock::get, counting));
+        opened.add(log);
+
+        assertThat(warnings()).isEmpty();
+        assertThat(counting.bytesRead.get()).isLessThan(totalLogBytes() / 20);
+        assertThat(readAll(log)).containsExactlyElementsOf(all);
+        close(log);
+        assertIndexFilesAre(indexes);
+    }
+
+    @Test
     void shouldRebuildAnOffsetIndexWhoseEntriesRunBackwards() throws IOException {
         List<String> all = writeAndClose(40);
         Map<String, byte[]> indexes = indexFiles();

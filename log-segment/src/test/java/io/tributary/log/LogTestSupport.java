@@ -2,8 +2,9 @@ package io.tributary.log;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
 import io.tributary.log.internal.LogFiles;
 import io.tributary.record.Compression;
 import io.tributary.record.RecordBatch;
@@ -11,6 +12,8 @@ import io.tributary.record.RecordBatchBuilder;
 import io.tributary.record.RecordBatchFormat;
 import io.tributary.record.RecordBatches;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
+import org.slf4j.helpers.MessageFormatter;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -210,27 +213,42 @@ final class LogTestSupport {
 
     // ---------------------------------------------------------------- log output
 
-    /** Captures what the log classes log, to assert on warnings and errors. Close to detach. */
-    static final class LogCapture implements AutoCloseable {
-        private final Logger logger = (Logger) LoggerFactory.getLogger("io.tributary.log");
-        private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    /**
+     * Captures what the log classes log, to assert on warnings and errors. Close to detach.
+     *
+     * <p>A turbo filter at the head of the chain, so it sees every message before the
+     * {@code DuplicateMessageFilter} of logback-test.xml, which drops a message pattern after 100
+     * repetitions in the JVM (other test classes may have used them up).
+     */
+    static final class LogCapture extends TurboFilter implements AutoCloseable {
+        private record Entry(Level level, String message) {
+        }
+
+        private final LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        private final List<Entry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         LogCapture() {
-            appender.start();
-            logger.addAppender(appender);
+            start();
+            context.getTurboFilterList().add(0, this);
+        }
+
+        @Override
+        public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
+                                  Throwable t) {
+            if (format != null && level.isGreaterOrEqual(Level.INFO) && logger.getName().startsWith("io.tributary.log")) {
+                entries.add(new Entry(level, MessageFormatter.arrayFormat(format, params).getMessage()));
+            }
+            return FilterReply.NEUTRAL;
         }
 
         List<String> messages(Level level) {
-            synchronized (appender.list) {
-                return appender.list.stream().filter(e -> e.getLevel() == level)
-                        .map(ILoggingEvent::getFormattedMessage).toList();
-            }
+            return entries.stream().filter(e -> e.level() == level).map(Entry::message).toList();
         }
 
         @Override
         public void close() {
-            logger.detachAppender(appender);
-            appender.stop();
+            context.getTurboFilterList().remove(this);
+            stop();
         }
     }
 }

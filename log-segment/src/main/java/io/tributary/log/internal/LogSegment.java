@@ -540,8 +540,7 @@ public final class LogSegment {
      * Finds the segment's end after a clean stop or for a segment known flushed: walks batch headers
      * from the last offset index entry, without CRC checks. A header that does not parse ends the
      * walk early; {@link #recover} then handles the segment instead. So does an offset index that
-     * lacks an entry the appends would have written (a missing or cut-short {@code .index}; or one
-     * written with a larger {@code index.interval.bytes}, which the rebuild brings up to date).
+     * lacks entries the appends would have written (a missing or cut-short {@code .index}).
      *
      * @return true when the whole file was walked cleanly and the offset index is complete
      */
@@ -557,6 +556,15 @@ public final class LogSegment {
         int position = entry.position();
         long next = entry.position() == 0 ? baseOffset : entry.offset();
         boolean entryChecked = entry.position() == 0;
+        // The appends wrote an entry for the first batch more than index.interval.bytes past the last
+        // one (see indexBatch). The spacing of the last two entries bounds the interval the file was
+        // written with, so a smaller interval configured since does not make every segment look damaged.
+        int entries = offsetIndex.entries();
+        int allowedGap = indexIntervalBytes;
+        if (entries > 0) {
+            int previous = entries > 1 ? offsetIndex.entry(entries - 2).position() : 0;
+            allowedGap = Math.max(allowedGap, entry.position() - previous);
+        }
         while (true) {
             FileBatch batch = readHeader(position, limit, scratch);
             if (batch == null) {
@@ -568,9 +576,8 @@ public final class LogSegment {
                 }
                 entryChecked = true;
             }
-            if (batch.position() - entry.position() > indexIntervalBytes) {
-                // The appends wrote an entry for this batch (see indexBatch): the index is missing or cut short.
-                return false;
+            if (batch.position() - entry.position() > allowedGap) {
+                return false; // the index lacks entries the appends wrote: missing or cut short
             }
             maxTs = Math.max(maxTs, batch.maxTimestamp());
             next = batch.nextOffset();
