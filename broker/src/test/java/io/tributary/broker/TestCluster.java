@@ -50,10 +50,6 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public TestCluster start() {
-        // Until the replication module's metadata quorum is committed, these tests cannot run.
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-                io.tributary.broker.internal.ReplicationNodeAccess.hasMetadataModule(),
-                "the replication module has no metadata quorum (MetadataManager) yet");
         for (int i = 1; i <= size; i++) {
             startBroker(i);
         }

@@ -6,6 +6,7 @@ import io.tributary.replication.ReplicationConfig;
 import io.tributary.replication.ReplicationNode;
 import io.tributary.replication.TopicAdmin;
 import io.tributary.replication.TopicPartition;
+import io.tributary.replication.metadata.MetadataManager;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -31,35 +32,10 @@ public final class ReplicationNodeAccess implements ReplicationAccess {
         return new ReplicationNodeAccess(ReplicationNode.start(config, metadata));
     }
 
-    /**
-     * The metadata quorum module, {@code io.tributary.replication.metadata.MetadataManager.factory()}.
-     *
-     * <p>Looked up by name only while that class is not yet committed to the replication module
-     * (so that this module compiles on its own); to be replaced by a direct call.
-     *
-     * @throws IllegalStateException when the replication module on the class path lacks it
-     */
+    /** The metadata quorum module every broker runs. */
     public static ReplicationNode.MetadataModule.Factory metadataModule() {
-        try {
-            Class<?> c = Class.forName(METADATA_MANAGER);
-            return (ReplicationNode.MetadataModule.Factory) c.getMethod("factory").invoke(null);
-        } catch (ReflectiveOperationException | ClassCastException e) {
-            throw new IllegalStateException("the replication module on the class path has no metadata quorum ("
-                    + METADATA_MANAGER + ".factory()): " + e, e);
-        }
+        return MetadataManager.factory();
     }
-
-    /** Whether {@link #metadataModule()} can succeed. */
-    public static boolean hasMetadataModule() {
-        try {
-            Class.forName(METADATA_MANAGER);
-            return true;
-        } catch (ClassNotFoundException e) {
-            return false;
-        }
-    }
-
-    private static final String METADATA_MANAGER = "io.tributary.replication.metadata.MetadataManager";
 
     public ReplicationNode node() {
         return node;
