@@ -66,6 +66,9 @@ public final class PartitionReconciler {
         }
     }
 
+    /** How long an asynchronous operation (membership change, leadership transfer) may take before it is retried. */
+    static final long OPERATION_TIMEOUT_MS = 60_000;
+
     private final int brokerId;
     private final LocalPartitions host;
     private final long leaderBalanceIntervalNanos;
@@ -259,7 +262,8 @@ public final class PartitionReconciler {
 
     private void track(TopicPartition tp, CompletableFuture<Void> op, Runnable onSuccess, String what) {
         inFlight.add(tp);
-        op.whenComplete((v, e) -> {
+        // A membership change or transfer that never answers must not block the partition for good.
+        op.orTimeout(OPERATION_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
             if (e == null) {
                 onSuccess.run();
             } else {

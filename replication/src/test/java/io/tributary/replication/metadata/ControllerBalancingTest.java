@@ -1,5 +1,6 @@
 package io.tributary.replication.metadata;
 
+import io.tributary.replication.AppendRequest;
 import io.tributary.replication.PartitionInfo;
 import io.tributary.replication.TopicInfo;
 import io.tributary.replication.TopicPartition;
@@ -52,6 +53,22 @@ class ControllerBalancingTest {
                         && leaders.values().stream().allMatch(n -> n == 2);
             });
 
+            // Records in every partition, so the new replicas have something to catch up on.
+            long[] lastOffsets = new long[10];
+            for (int partition = 0; partition < 10; partition++) {
+                TopicPartition tp = new TopicPartition("spread", partition);
+                int p = partition;
+                await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> {
+                    int leader = c.view(1).topics().get("spread").partitions().get(p).leaderId();
+                    for (int i = 0; i < 3; i++) {
+                        lastOffsets[p] = c.nodes[leader].replica(tp).orElseThrow()
+                                .append(AppendRequest.of(MetadataQuorumTest.batch(4))).get(10, TimeUnit.SECONDS)
+                                .lastOffset();
+                    }
+                    return true;
+                });
+            }
+
             // Broker 5 goes away for longer than the replacement timeout.
             c.stopNode(5);
             await().atMost(Duration.ofSeconds(90)).until(() -> {
@@ -71,6 +88,19 @@ class ControllerBalancingTest {
                     assertThat(c.hosts(b, new TopicPartition("spread", p.partition()))).isTrue();
                 }
             }
+            // Every replica, old or new, has every record.
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (PartitionInfo p : c.view(1).topics().get("spread").partitions()) {
+                    TopicPartition tp = new TopicPartition("spread", p.partition());
+                    for (int b : p.replicas()) {
+                        if (c.nodes[b].replica(tp).map(r -> r.highWatermark() <= lastOffsets[p.partition()])
+                                .orElse(true)) {
+                            return false;
+                        }
+                    }
+                }
+                return true;
+            });
             Map<Integer, Integer> after = new HashMap<>();
             moved.partitions().forEach(p -> p.replicas().forEach(b -> after.merge(b, 1, Integer::sum)));
             assertThat(after).containsOnlyKeys(1, 2, 3, 4);
@@ -80,10 +110,12 @@ class ControllerBalancingTest {
             c.startNode(5);
             c.awaitRegistered();
             await().atMost(Duration.ofSeconds(60)).until(() -> c.nodes[5].localPartitions().hosted().isEmpty());
-            try (var files = Files.list(dir.resolve("b5/data"))) {
-                assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("spread-")))
-                        .isEmpty();
-            }
+            // The log directory goes right after the group (hosted() already no longer lists it).
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try (var files = Files.list(dir.resolve("b5/data"))) {
+                    return files.noneMatch(p -> p.getFileName().toString().startsWith("spread-"));
+                }
+            });
         }
     }
 }

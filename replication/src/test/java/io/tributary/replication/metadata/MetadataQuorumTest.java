@@ -35,7 +35,7 @@ class MetadataQuorumTest {
     @TempDir
     Path dir;
 
-    private static java.nio.ByteBuffer batch(int records) {
+    static java.nio.ByteBuffer batch(int records) {
         RecordBatchBuilder b = new RecordBatchBuilder(Compression.NONE, Integer.MAX_VALUE);
         for (int i = 0; i < records; i++) {
             b.append(System.currentTimeMillis(), null, java.nio.ByteBuffer.wrap(("v" + i).getBytes()));
