@@ -49,7 +49,8 @@ import static org.awaitility.Awaitility.await;
 class LogConcurrencyTest {
     private static final int READERS = 4;
 
-    @TempDir
+    /** tmpfs when there is one: these tests are about threads, not fsync, and a roll forces three times. */
+    @TempDir(factory = ScratchSpace.class)
     Path dir;
 
     final List<Log> opened = new ArrayList<>();

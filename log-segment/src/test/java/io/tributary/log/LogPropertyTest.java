@@ -152,7 +152,7 @@ class LogPropertyTest {
         if (overBudget) {
             return; // a loaded machine: keep the class bounded; the statistics show how many tries ran
         }
-        Path root = Files.createTempDirectory(scratchSpace(), "log-property");
+        Path root = Files.createTempDirectory(ScratchSpace.root(), "log-property");
         Run run = new Run(root, settings.config());
         try {
             run.verify();
@@ -167,15 +167,6 @@ class LogPropertyTest {
             LogTestSupport.deleteRecursively(root);
         }
         AbstractReferenceCounted.assertReferencesReleased();
-    }
-
-    /**
-     * tmpfs when there is one: the property exercises the log's logic, and its crashes are
-     * simulated by copying files, so the cost of real fsyncs (a millisecond each here) buys nothing.
-     */
-    private static Path scratchSpace() {
-        Path shm = Path.of("/dev/shm");
-        return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     // ================================================================ the model
