@@ -403,9 +403,12 @@ public final class TestClient implements AutoCloseable {
         if (detail != null) {
             return detail.getRetriable() || detail.getCode() == ErrorCode.NOT_LEADER;
         }
+        // No ErrorDetail: not from the broker's mapper but from the transport (errors.proto). UNKNOWN is
+        // what gRPC reports when the connection closes under a call in flight (the broker was killed).
         Status.Code code = e.getStatus().getCode();
         return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-                || code == Status.Code.CANCELLED || code == Status.Code.RESOURCE_EXHAUSTED;
+                || code == Status.Code.CANCELLED || code == Status.Code.RESOURCE_EXHAUSTED
+                || code == Status.Code.UNKNOWN;
     }
 
     static ErrorDetail detail(StatusRuntimeException e) {

@@ -8,8 +8,11 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.tributary.proto.v1.BrokerStatus;
 import io.tributary.proto.v1.DescribeClusterResponse;
+import io.tributary.proto.v1.MetadataResponse;
+import io.tributary.proto.v1.PartitionMetadata;
 import io.tributary.proto.v1.PartitionDescription;
 import io.tributary.proto.v1.TopicDescription;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -21,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -94,7 +98,7 @@ public final class TestCluster implements AutoCloseable {
         this.root = workDir().resolve(builder.name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("HHmmss"))
                 + "-" + SEQUENCE.incrementAndGet());
         this.jvmFlags = brokerJvmFlags();
-        this.classpath = testClasspath();
+        this.classpath = stableClasspath(testClasspath(), root.resolve("lib"));
         this.java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
         int[] ports = freePorts(builder.brokers * 3);
         List<BrokerProcess> list = new ArrayList<>();
@@ -272,10 +276,27 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs) {
+        createTopic(name, partitions, replicationFactor, configs, LEADER_TIMEOUT);
+    }
+
+    /** Creates a topic and waits, at most {@code timeout} in all, until every partition has a leader. */
+    public void createTopic(String name, int partitions, int replicationFactor, Map<String, String> configs,
+                            Duration timeout) {
         client.createTopic(name, partitions, replicationFactor, configs, LEADER_TIMEOUT);
-        for (int p = 0; p < partitions; p++) {
-            awaitLeader(TopicPartition.of(name, p));
-        }
+        await("leaders of every partition of " + name).atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
+            Optional<MetadataResponse> metadata = client.metadata(name);
+            if (metadata.isEmpty()) {
+                return false;
+            }
+            for (int p = 0; p < partitions; p++) {
+                int leader = TestClient.partitionMetadata(metadata.get(), TopicPartition.of(name, p))
+                        .map(PartitionMetadata::getLeaderId).orElse(-1);
+                if (!expectedRunning.contains(leader)) {
+                    return false;
+                }
+            }
+            return true;
+        });
     }
 
     /** Waits until the partition has a leader among the running brokers; returns its id. */
@@ -468,6 +489,7 @@ public final class TestCluster implements AutoCloseable {
             deleteRecursively(broker.dataDir());
             deleteRecursively(broker.metadataDir());
         }
+        deleteRecursively(root.resolve("lib"));
         LOG.info("cluster closed; broker logs are in {}", root);
     }
 
@@ -511,6 +533,47 @@ public final class TestCluster implements AutoCloseable {
             classpath = System.getProperty("java.class.path");
         }
         return classpath;
+    }
+
+    /**
+     * The classpath with Tributary's own jars and class directories copied under {@code lib}: on a
+     * machine shared by several builds, another {@code mvn install} may rewrite those files while the
+     * brokers run (seen: NoClassDefFoundError in a running broker). Third-party jars do not change.
+     */
+    private static String stableClasspath(String classpath, Path lib) {
+        List<String> entries = new ArrayList<>();
+        int index = 0;
+        for (String entry : classpath.split(File.pathSeparator)) {
+            Path path = Paths.get(entry);
+            boolean ours = entry.contains("/io/tributary/") || entry.contains("tributary-")
+                    || (Files.isDirectory(path) && entry.endsWith("classes"));
+            if (!ours || !Files.exists(path)) {
+                entries.add(entry);
+                continue;
+            }
+            Path copy = lib.resolve((index++) + "-" + path.getFileName());
+            try {
+                copyRecursively(path, copy);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot copy " + path + " to " + copy, e);
+            }
+            entries.add(copy.toString());
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static void copyRecursively(Path source, Path target) throws IOException {
+        try (Stream<Path> paths = Files.walk(source)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path destination = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(destination);
+                } else {
+                    Files.createDirectories(destination.getParent());
+                    Files.copy(p, destination, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     private static int[] freePorts(int count) {
