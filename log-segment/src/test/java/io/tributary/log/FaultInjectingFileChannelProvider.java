@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Opens real file channels whose calls can be made to fail, the seam of STYLE.md §7 (BookKeeper's
- * {@code FileChannelProvider} in tests): I/O errors on write, force, read and open, a full disk,
+ * {@code FileChannelProvider} in tests): I/O errors on write, force, read, truncate and open, a full disk,
  * writes that stop part way through a buffer and then fail, and short writes and reads (the
  * channel moves fewer bytes than asked, as a {@link FileChannel} may).
  *
@@ -22,6 +22,7 @@ final class FaultInjectingFileChannelProvider implements FileChannelProvider {
     private volatile IOException failForce;
     private volatile IOException failReads;
     private volatile IOException failOpen;
+    private volatile IOException failTruncate;
     /** Bytes still written before writes fail; negative: no limit. */
     private final AtomicLong writeBudget = new AtomicLong(-1);
     private volatile int maxBytesPerWrite;
@@ -59,6 +60,11 @@ final class FaultInjectingFileChannelProvider implements FileChannelProvider {
         return this;
     }
 
+    FaultInjectingFileChannelProvider failTruncate() {
+        failTruncate = new IOException("truncate failed: Input/output error (injected)");
+        return this;
+    }
+
     FaultInjectingFileChannelProvider failOpen() {
         failOpen = new IOException("Too many open files (injected)");
         return this;
@@ -82,6 +88,7 @@ final class FaultInjectingFileChannelProvider implements FileChannelProvider {
         failForce = null;
         failReads = null;
         failOpen = null;
+        failTruncate = null;
         writeBudget.set(-1);
         maxBytesPerWrite = 0;
         maxBytesPerRead = 0;
@@ -158,6 +165,15 @@ final class FaultInjectingFileChannelProvider implements FileChannelProvider {
                 dst.position(dst.position() + n);
             }
             return n;
+        }
+
+        @Override
+        public FileChannel truncate(long size) throws IOException {
+            IOException e = failTruncate;
+            if (e != null) {
+                throw new IOException(e.getMessage());
+            }
+            return super.truncate(size);
         }
 
         @Override

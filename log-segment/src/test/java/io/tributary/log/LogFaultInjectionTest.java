@@ -167,8 +167,10 @@ class LogFaultInjectionTest {
         Path activeFile = active.logFile();
         int acknowledgedBytes = active.size();
 
-        faults.failWritesAfter(100); // 100 of the batch's ~400 bytes reach the file
-        assertThatThrownBy(() -> log.append(batch(3, 100, 1, "partial"), 1)).isInstanceOf(LogFailedException.class);
+        // 100 of the batch's ~400 bytes reach the file, and the disk refuses to cut them off again.
+        faults.failWritesAfter(100).failTruncate();
+        assertThatThrownBy(() -> log.append(batch(3, 100, 1, "partial"), 1)).isInstanceOf(LogFailedException.class)
+                .satisfies(e -> assertThat(e.getCause().getSuppressed()).hasSize(1));
         assertThat(Files.size(activeFile)).isEqualTo(acknowledgedBytes + 100L);
         assertThat(active.size()).as("the partial bytes are never published").isEqualTo(acknowledgedBytes);
         assertThat(readAll(log)).containsExactlyElementsOf(acknowledged);
@@ -178,6 +180,27 @@ class LogFaultInjectionTest {
         assertThat(logged.messages(Level.WARN)).anyMatch(m -> m.contains("torn") && m.contains(activeFile.toString()));
         List<FileBatch> batches = batchesIn(activeFile);
         assertThat(batches).noneMatch(b -> b.baseOffset() >= acknowledged.size() + 1);
+    }
+
+    @Test
+    void shouldNotRecoverAnyBatchOfAFailedAppendAtReopen() throws IOException {
+        Log log = open();
+        for (int i = 0; i < 5; i++) {
+            appendAcknowledged(log, "a" + i + "-");
+        }
+        Path activeFile = log.segmentsView().stream().reduce((a, b) -> b).orElseThrow().logFile();
+        long acknowledgedBytes = Files.size(activeFile);
+        ByteBuffer first = batch(3, 100, 1, "unacked-a");
+        ByteBuffer second = batch(3, 100, 1, "unacked-b");
+
+        // The first batch of the append reaches the file whole, the second only in part.
+        faults.failWritesAfter(first.remaining() + 50L);
+        assertThatThrownBy(() -> log.append(LogTestSupport.concat(List.of(first, second)), 1))
+                .isInstanceOf(LogFailedException.class);
+
+        assertThat(Files.size(activeFile)).as("the failed append is cut back").isEqualTo(acknowledgedBytes);
+        close(log);
+        assertReopensWithAcknowledgedRecords();
     }
 
     @Test

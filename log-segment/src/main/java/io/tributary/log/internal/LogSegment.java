@@ -293,7 +293,18 @@ public final class LogSegment {
         if ((long) start + length > Integer.MAX_VALUE) {
             throw new IllegalStateException("segment " + logFile + " would exceed 2 GiB");
         }
-        writeFully(batches.duplicate(), start);
+        try {
+            writeFully(batches.duplicate(), start);
+        } catch (IOException e) {
+            // Best effort: cut what reached the file, or whole batches of this failed (unacknowledged)
+            // append would be recovered as data at the next open.
+            try {
+                channel.truncate(start);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
         long maxTs = maxTimestamp;
         for (BatchInfo info : infos) {
             int position = start + info.relativePosition();
