@@ -618,11 +618,14 @@ public final class Log implements Closeable {
                 }
                 entry = segments.higherEntry(entry.getKey());
             }
-            if (!raced) {
+            if (!raced && config.cleanupPolicy().compacts()) {
                 // No batch at or after startOffset below the bound: compaction removed every record
                 // from there on. The reader may skip to the bound.
                 return new LogReadResult(ByteBuffer.allocate(0), startOffset, bound, lso, leo);
             }
+            // A log that is never compacted has a batch for every offset below its end: finding none
+            // means the segments changed under this read (retention, truncation). Never let a reader
+            // skip offsets because of a race: look again.
             if (attempt > 100) {
                 throw new LogException("read of offset " + startOffset + " in " + dir
                         + " kept racing with segment changes");
