@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -21,7 +20,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class LeaderFailoverIT {
 
     @Test
-    @Disabled("Blocked by replication at HEAD: ReplicationNode starts the metadata group with StartupOption.FORMAT, so the killed broker (a controller voter) cannot restart on its data ('Failed to FORMAT: One or more existing directories found'). Passes with StartupOption.RECOVER (in the replication engineer's working tree).")
     void shouldKeepEveryAcknowledgedBatchWhenTheLeaderIsKilled() throws Exception {
         try (TestCluster cluster = TestCluster.start(3)) {
             cluster.awaitReady();
