@@ -73,6 +73,10 @@ final class RatisSettings {
         m.put(RaftServerConfigKeys.ThreadPool.SERVER_SIZE_KEY, "1");
         m.put(RaftServerConfigKeys.ThreadPool.CLIENT_CACHED_KEY, "true");
         m.put(RaftServerConfigKeys.ThreadPool.CLIENT_SIZE_KEY, "1");
+        // Ratis's gRPC transport with log appenders that are restarted after a failure (Ratis 3.2.2
+        // never restarts one: the follower would get nothing until the next leader change).
+        m.put(org.apache.ratis.RaftConfigKeys.Rpc.TYPE_KEY,
+                io.tributary.replication.partition.RestartingGrpcRpcType.class.getName());
         // Election timeouts: Ratis defaults (150-300 ms), stated here so they are visible.
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MIN_KEY, "150ms");
         m.put(RaftServerConfigKeys.Rpc.TIMEOUT_MAX_KEY, "300ms");
