@@ -20,7 +20,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FullRestartIT {
 
     @Test
-    @Disabled("Blocked by replication: after the whole cluster restarts, partition groups stay without a Raft division ('partition restart-0: no Raft division') and Fetch fails for over 60 s. Re-enable when replication recovers partitions on restart; with ReplicationNode at HEAD a voter cannot restart at all (StartupOption.FORMAT on an existing metadata group).")
+    @Disabled("Blocked by replication: after the whole cluster restarts (graceful stop of all three), Fetch of"
+            + " restart-0 reports high watermark 0 for over 60 s although offsets 0-35 were acknowledged"
+            + " (seen at 9776c8b); earlier also 'partition restart-0: no Raft division'. Re-enable when a restarted"
+            + " partition serves its committed records.")
     void shouldKeepEveryAcknowledgedRecordAcrossWholeClusterRestarts() {
         try (TestCluster cluster = TestCluster.start(3)) {
             cluster.awaitReady();

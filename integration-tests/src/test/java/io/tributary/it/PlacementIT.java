@@ -36,9 +36,9 @@ class PlacementIT {
     }
 
     @Test
-    @Disabled("Blocked by replication/controller: after re-placement the new replicas never join the in-sync set"
-            + " (e.g. spread-1 replicas [4, 2, 1], in sync [], no leader, 90 s after broker 5 stopped; PartitionReconciler"
-            + " setConfiguration times out). Re-enable when re-placement completes.")
+    @Disabled("Blocked by replication/controller: after re-placement some new replicas do not join the in-sync set"
+            + " within 90 s (at 9776c8b: spread-3 replicas [3, 1, 2] in sync [1, 2]; spread-9 [3, 4, 1] in sync [3, 4];"
+            + " earlier PartitionReconciler setConfiguration timed out). Re-enable when re-placement completes.")
     void shouldReCreateTheReplicasOfABrokerStoppedLongerThanTheReplacementTimeout() {
         try (TestCluster cluster = startCluster()) {
             assertEvenlySpread(cluster);
