@@ -35,7 +35,7 @@ final class ReadBench {
 
     /** Who reads. */
     enum Reader {
-        RAW("raw", "FileChannel.read into one reused direct 1 MiB buffer"),
+        RAW("raw", "FileChannel.read of the segment files into one reused direct 1 MiB buffer, channels kept open"),
         LOG("log", "Log.read(offset, 1 MiB) with log.read.verify.crc=true (the default)"),
         LOG_NO_CRC("log-nocrc", "Log.read(offset, 1 MiB) with log.read.verify.crc=false");
 
@@ -66,6 +66,8 @@ final class ReadBench {
     private final BenchOptions options;
     private final Path workDir;
     private final PrintStream out;
+    private final List<FileChannel> rawChannels = new ArrayList<>();
+    private final ByteBuffer rawBuffer = ByteBuffer.allocateDirect(STEP_BYTES);
 
     ReadBench(BenchOptions options, Path workDir, PrintStream out) {
         this.options = options;
@@ -97,6 +99,16 @@ final class ReadBench {
                         + (cachedAfterDrop >> 20) + " MiB cached machine-wide after the first drop)";
             }
             out.println("read: " + (logBytes >> 20) + " MiB in " + log.numberOfSegments() + " segment(s); " + note);
+            // The raw reader keeps its channels open for the phase, as the log does: a fresh open
+            // starts the kernel's readahead from scratch.
+            List<Path> files = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.log")) {
+                ds.forEach(files::add);
+            }
+            Collections.sort(files);
+            for (Path f : files) {
+                rawChannels.add(FileChannel.open(f, StandardOpenOption.READ));
+            }
             List<Reader> readers = List.of(Reader.RAW, Reader.LOG, Reader.LOG_NO_CRC);
             for (int round = 1; round <= options.readRounds(); round++) {
                 List<Reader> order = new ArrayList<>(readers);
@@ -119,6 +131,10 @@ final class ReadBench {
             }
             return new Outcome(samples, dropped, note, logBytes, log.numberOfSegments());
         } finally {
+            for (FileChannel ch : rawChannels) {
+                ch.close();
+            }
+            rawChannels.clear();
             StorageBench.deleteRecursively(dir);
         }
     }
@@ -143,7 +159,7 @@ final class ReadBench {
     private Sample read(Log log, LogConfig config, Reader reader, boolean cold, int round, long records)
             throws IOException {
         return switch (reader) {
-            case RAW -> readRaw(log.dir(), cold, round, records);
+            case RAW -> readRaw(cold, round, records);
             case LOG -> readLog(log, config, reader, cold, round);
             case LOG_NO_CRC -> {
                 log.updateConfig(config.toBuilder().readVerifyCrc(false).build());
@@ -174,28 +190,21 @@ final class ReadBench {
         return new Sample(reader, cold, round, bytes, end - start, interval);
     }
 
-    private static Sample readRaw(Path dir, boolean cold, int round, long records) throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.log")) {
-            ds.forEach(files::add);
-        }
-        Collections.sort(files);
-        ByteBuffer buf = ByteBuffer.allocateDirect(STEP_BYTES);
+    private Sample readRaw(boolean cold, int round, long records) throws IOException {
+        ByteBuffer buf = rawBuffer;
         long bytes = 0;
         Machine.CpuSnapshot t0 = Machine.CpuSnapshot.now();
-        for (Path f : files) {
-            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-                long position = 0;
-                while (true) {
-                    buf.clear();
-                    int n = ch.read(buf, position);
-                    if (n < 0) {
-                        break;
-                    }
-                    position += n;
+        for (FileChannel ch : rawChannels) {
+            long position = 0;
+            while (true) {
+                buf.clear();
+                int n = ch.read(buf, position);
+                if (n < 0) {
+                    break;
                 }
-                bytes += position;
+                position += n;
             }
+            bytes += position;
         }
         Machine.Interval interval = t0.until(Machine.CpuSnapshot.now());
         return new Sample(Reader.RAW, cold, round, bytes, records, interval);

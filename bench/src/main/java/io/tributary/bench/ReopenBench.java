@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
  * {@code reopenMiB} of 1 KiB records in 16 KiB batches, flushes, appends
  * {@code reopenUnflushedMiB} more, tears a last batch in half and halts without closing. The log
  * stops 1 MiB short of {@code reopenMiB}, so its active segment is nearly full in every
- * configuration: the worst case for the rescan, which covers the segments after the checkpointed
- * recovery point (the log rewrites its checkpoint on roll and at most every
- * {@code log.checkpoint.interval.ms} on flush).
+ * configuration: the most that recovery may have to rescan, which covers the segments after the
+ * checkpointed recovery point (the log rewrites its checkpoint on roll, and on flush by time and
+ * by bytes, see {@code LogConfig}). Each crash open is compared with {@link ScanProbe} reading
+ * the whole active segment.
  *
  * <p>Then a fresh JVM ({@link OpenProbe}) opens the log, for each kind of open, {@code opens}
  * times: after the crash with the page cache kept (a process crash; the crash state is restored
@@ -72,9 +73,9 @@ final class ReopenBench {
     /**
      * What one configuration's crash left.
      *
-     * @param rescanBytes bytes after the checkpointed recovery point: the active segment
+     * @param activeSegmentBytes size of the active (last) segment: the most recovery rescans
      */
-    record Crash(int segmentMiB, long logBytes, int segments, long rescanBytes, long tornBytes, double writerS) {
+    record Crash(int segmentMiB, long logBytes, int segments, long activeSegmentBytes, long tornBytes, double writerS) {
     }
 
     record Outcome(List<Sample> samples, List<Crash> crashes, boolean cacheDropped) {
@@ -121,7 +122,7 @@ final class ReopenBench {
                 out.printf(Locale.ROOT, "reopen, segment.bytes=%d MiB: wrote %d MiB in %d segments in %.1f s (child"
                                 + " JVM), halted with %d MiB unflushed and a torn %d-byte tail; active segment %d MiB%s%n",
                         segmentMiB, crash.logBytes() >> 20, crash.segments(), writerS,
-                        options.reopenUnflushedMiB(), crash.tornBytes(), crash.rescanBytes() >> 20,
+                        options.reopenUnflushedMiB(), crash.tornBytes(), crash.activeSegmentBytes() >> 20,
                         options.reopenCheckpointAfterFlush() ? "; checkpoint written after the flush" : "");
                 for (Kind kind : Kind.values()) {
                     if (kind.cold() && !canDrop) {
