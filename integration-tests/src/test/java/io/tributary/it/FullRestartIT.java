@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,10 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class FullRestartIT {
 
     @Test
-    @Disabled("Blocked by replication: after the whole cluster restarts (graceful stop of all three), Fetch of"
-            + " restart-0 reports high watermark 0 for over 60 s although offsets 0-35 were acknowledged"
-            + " (seen at 9776c8b); earlier also 'partition restart-0: no Raft division'. Re-enable when a restarted"
-            + " partition serves its committed records.")
     void shouldKeepEveryAcknowledgedRecordAcrossWholeClusterRestarts() {
         try (TestCluster cluster = TestCluster.start(3)) {
             cluster.awaitReady();

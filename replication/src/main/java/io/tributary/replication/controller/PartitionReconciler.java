@@ -45,7 +45,7 @@ import java.util.function.LongSupplier;
  * Creation and removal run on the calling thread (they are quick local group operations);
  * membership changes and leadership transfers are asynchronous, at most one in flight per
  * partition. A failure is logged and retried at a later pass. Nothing is removed before the first metadata from the controller
- * has arrived.
+ * has arrived, nor on metadata that does not list this broker.
  *
  * <p>Thread-safety: {@link #reconcile} is called from one thread at a time (the reconciler
  * worker); completions of operations may arrive on any thread.
@@ -132,7 +132,9 @@ public final class PartitionReconciler {
         List<TopicPartition> ensures = new ArrayList<>();
         List<TopicPartition> memberships = new ArrayList<>();
         Map<TopicPartition, Integer> transfers = new TreeMap<>();
-        if (fromController) {
+        // Removal deletes data: only on a state from the controller that knows this broker (it
+        // registered before any state could assign it a replica), never on an empty or foreign view.
+        if (fromController && md.broker(brokerId).isPresent()) {
             for (Map.Entry<TopicPartition, String> h : new TreeMap<>(hosted).entrySet()) {
                 Desired d = desired.get(h.getKey());
                 if (inFlight.contains(h.getKey())) {

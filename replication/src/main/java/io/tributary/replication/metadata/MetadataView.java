@@ -85,15 +85,19 @@ final class MetadataView implements ClusterView {
                 return false;
             }
             image = newImage;
-            fromController = true;
         }
         ClusterMetadata prev = current;
         ClusterMetadata next = build(image, Set.copyOf(alive), leadership, controllerId, voters, prev.version());
         if (next.equals(prev)) {
+            fromController |= newImage != null;
             return false;
         }
         version = prev.version() + 1;
         current = build(image, Set.copyOf(alive), leadership, controllerId, voters, version);
+        // Only now: the reconciler reads hasControllerState() and then current() without this
+        // lock; set before current, it saw the empty initial view as the controller's state and
+        // removed (and deleted) every hosted replica after a restart.
+        fromController |= newImage != null;
         for (Consumer<ClusterMetadata> l : listeners) {
             try {
                 l.accept(current);

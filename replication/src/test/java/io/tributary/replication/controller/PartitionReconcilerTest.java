@@ -62,6 +62,15 @@ class PartitionReconcilerTest {
     }
 
     @Test
+    void shouldRemoveNothingOnMetadataThatDoesNotListThisBroker() {
+        // The empty view a broker starts with, taken for the controller's state, removed every
+        // replica after a whole-cluster restart (FullRestartIT).
+        ClusterMetadata empty = new ClusterMetadata("", 0, Optional.empty(), Map.of(), Map.of());
+        assertThat(PartitionReconciler.plan(ME, empty, true, Map.of(T0, "id-t", T1, "id-t"), Map.of(), Map.of(),
+                Set.of(), false).removals()).isEmpty();
+    }
+
+    @Test
     void shouldReplaceAReplicaOfAnOlderTopicWithTheSameName() {
         ClusterMetadata md = metadata(Set.of(1, 2, 3), Map.of(), List.of(1, 2, 3));
         PartitionReconciler.Plan plan = PartitionReconciler.plan(ME, md, true, Map.of(T0, "id-old"), Map.of(),

@@ -30,6 +30,31 @@ class MetadataViewTest {
     }
 
     @Test
+    void shouldNeverClaimTheControllersStateBeforeItIsTheCurrentView() throws Exception {
+        // The reconciler reads hasControllerState() then current() without the view's lock; when the
+        // flag came first, it took the empty initial view for the controller's and removed every
+        // replica after a whole-cluster restart.
+        for (int round = 0; round < 50; round++) {
+            MetadataView view = new MetadataView(Set.of(1));
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.atomic.AtomicBoolean sawEmpty = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = new Thread(() -> {
+                while (!stop.get()) {
+                    if (view.hasControllerState() && view.current().brokers().isEmpty()) {
+                        sawEmpty.set(true);
+                    }
+                }
+            });
+            reader.start();
+            view.publish(withBrokers(2), List.of(1, 2), List.<PartitionLeadership>of(), Optional.of(1));
+            stop.set(true);
+            reader.join();
+            assertThat(sawEmpty).as("round %d", round).isFalse();
+            assertThat(view.hasControllerState()).isTrue();
+        }
+    }
+
+    @Test
     void shouldPublishChangesOnlyAndNeverGoBackToAnOlderState() {
         MetadataView view = new MetadataView(Set.of(1));
         List<ClusterMetadata> seen = new ArrayList<>();
