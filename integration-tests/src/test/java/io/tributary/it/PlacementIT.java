@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,9 +35,6 @@ class PlacementIT {
     }
 
     @Test
-    @Disabled("Blocked by replication/controller: after re-placement some new replicas do not join the in-sync set"
-            + " within 90 s (at 9776c8b: spread-3 replicas [3, 1, 2] in sync [1, 2]; spread-9 [3, 4, 1] in sync [3, 4];"
-            + " earlier PartitionReconciler setConfiguration timed out). Re-enable when re-placement completes.")
     void shouldReCreateTheReplicasOfABrokerStoppedLongerThanTheReplacementTimeout() {
         try (TestCluster cluster = startCluster()) {
             assertEvenlySpread(cluster);

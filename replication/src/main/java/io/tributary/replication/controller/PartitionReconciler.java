@@ -238,7 +238,11 @@ public final class PartitionReconciler {
             LOG.debug("broker {}: ensuring replica {} (topic id {}, replicas {}, configs {})", brokerId, tp,
                     d.topicId(), d.replicaIds(), d.configs());
             try {
-                host.ensureReplica(tp, d.topicId(), brokers(md, d.replicaIds()), d.configs());
+                // A partition led elsewhere already has its group: this replica joins it (the
+                // leader adds it); only a new partition's replicas start as full voters.
+                boolean join = md.partition(tp).map(p -> p.leaderId() >= 0 && p.leaderId() != brokerId)
+                        .orElse(false);
+                host.ensureReplica(tp, d.topicId(), brokers(md, d.replicaIds()), d.configs(), join);
                 ensured.put(tp, d);
             } catch (RuntimeException e) {
                 ensured.remove(tp);

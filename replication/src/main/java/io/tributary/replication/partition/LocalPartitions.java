@@ -25,7 +25,20 @@ public interface LocalPartitions {
      * @param topicConfigs the topic's own settings (overrides of the broker defaults)
      * @throws io.tributary.replication.ReplicationException when the group cannot be created
      */
-    void ensureReplica(TopicPartition tp, String topicId, List<BrokerInfo> replicas, Map<String, String> topicConfigs);
+    default void ensureReplica(TopicPartition tp, String topicId, List<BrokerInfo> replicas,
+                               Map<String, String> topicConfigs) {
+        ensureReplica(tp, topicId, replicas, topicConfigs, false);
+    }
+
+    /**
+     * As {@link #ensureReplica(TopicPartition, String, List, Map)}; with {@code joinExisting} a group
+     * not hosted yet is added with no peers: the replica waits for the group's leader to add it
+     * ({@link #changeReplicas}) and send it the log, instead of campaigning in a configuration the
+     * group has not committed (Ratis shuts a candidate down when a voter answers that it is not
+     * in the configuration, and the leader's staging of the new member then never completes).
+     */
+    void ensureReplica(TopicPartition tp, String topicId, List<BrokerInfo> replicas, Map<String, String> topicConfigs,
+                       boolean joinExisting);
 
     /**
      * Stops hosting the replica: removes the group from the local Raft server; with

@@ -235,7 +235,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
 
     @Override
     public void ensureReplica(TopicPartition tp, String topicId, List<BrokerInfo> brokers,
-                              Map<String, String> topicConfigs) {
+                              Map<String, String> topicConfigs, boolean joinExisting) {
         RaftGroupId gid = RaftIds.partitionGroupId(topicId, tp);
         LogConfig cfg = logConfig(topicConfigs);
         try {
@@ -257,15 +257,15 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
             PartitionSpec spec = new PartitionSpec(tp, topicId, logDir, cfg);
             writeSpec(gid, spec, topicConfigs);
             specs.put(gid, spec);
-            RaftGroup group = RaftGroup.valueOf(gid, RaftIds.peers(brokers));
+            RaftGroup group = joinExisting ? RaftGroup.valueOf(gid) : RaftGroup.valueOf(gid, RaftIds.peers(brokers));
             RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(clientId, server.getId(),
                     callIds.incrementAndGet(), group));
             if (!reply.isSuccess()) {
                 throw new ReplicationException("cannot create the Raft group of " + tp + ": " + reply.getException(),
                         true, reply.getException());
             }
-            LOG.info("Broker {} hosts partition {} (group {}, replicas {}, log {})", config.nodeId(), tp, gid,
-                    brokers.stream().map(BrokerInfo::id).toList(), logDir);
+            LOG.info("Broker {} hosts partition {} (group {}, replicas {}{}, log {})", config.nodeId(), tp, gid,
+                    brokers.stream().map(BrokerInfo::id).toList(), joinExisting ? ", joining its leader" : "", logDir);
         } catch (AlreadyExistsException e) {
             LOG.debug("group of {} exists", tp);
         } catch (IOException e) {
