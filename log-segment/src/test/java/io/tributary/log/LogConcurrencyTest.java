@@ -224,7 +224,9 @@ class LogConcurrencyTest {
             reader.get(60, TimeUnit.SECONDS);
         }
         assertThat(log.numberOfSegments()).as("the writer rolled").isGreaterThan(100);
-        assertThat(reads.get()).isGreaterThan(appends);
+        // How many reads overlap the writer depends on scheduling (a quiet machine appends 20k batches in
+        // about a second); what matters is that readers ran concurrently and every read they made passed check().
+        assertThat(reads.get()).as("reads made while the writer appended").isPositive();
         // The sequential readers read everything; a last check from offset 0 in one go per segment.
         long offset = 0;
         while (offset < log.logEndOffset()) {

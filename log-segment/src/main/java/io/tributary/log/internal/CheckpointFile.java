@@ -3,10 +3,7 @@ package io.tributary.log.internal;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.zip.CRC32C;
@@ -60,24 +57,10 @@ public final class CheckpointFile {
     /** Writes and forces the checkpoint, replacing the old one atomically. */
     public static void write(Path dir, Checkpoint checkpoint) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(SIZE);
-        buf.putInt(MAGIC_OFFSET, MAGIC);
-        buf.putShort(VERSION_OFFSET, CURRENT_VERSION);
         buf.putLong(LOG_START_OFFSET_OFFSET, checkpoint.logStartOffset());
         buf.putLong(RECOVERY_POINT_OFFSET, checkpoint.recoveryPoint());
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, CRC_OFFSET);
-        buf.putInt(CRC_OFFSET, (int) crc.getValue());
-        Path target = dir.resolve(LogFiles.CHECKPOINT_FILE);
-        Path tmp = dir.resolve(LogFiles.CHECKPOINT_FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(dir);
+        SmallFiles.writeAtomically(dir, LogFiles.CHECKPOINT_FILE, SmallFiles.seal(buf, MAGIC, CURRENT_VERSION,
+                CRC_OFFSET));
     }
 
     /**
@@ -86,35 +69,10 @@ public final class CheckpointFile {
      * @throws IOException naming the file when it exists but is not a valid checkpoint
      */
     public static Optional<Checkpoint> read(Path dir) throws IOException {
-        Path file = dir.resolve(LogFiles.CHECKPOINT_FILE);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        ByteBuffer buf = SmallFiles.readChecked(dir.resolve(LogFiles.CHECKPOINT_FILE), "checkpoint", MAGIC, VERSION_1,
+                CURRENT_VERSION, SIZE, CRC_OFFSET);
+        if (buf == null) {
             return Optional.empty();
-        }
-        if (bytes.length < VERSION_OFFSET + VERSION_LENGTH) {
-            throw new IOException("checkpoint " + file + " is " + bytes.length + " bytes, too short for a header");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int magic = buf.getInt(MAGIC_OFFSET);
-        if (magic != MAGIC) {
-            throw new IOException(String.format("checkpoint %s has magic 0x%08x, expected 0x%08x", file, magic, MAGIC));
-        }
-        short version = buf.getShort(VERSION_OFFSET);
-        if (version < VERSION_1 || version > CURRENT_VERSION) {
-            throw new IOException("checkpoint " + file + " has version " + version + "; this build reads versions "
-                    + VERSION_1 + " to " + CURRENT_VERSION);
-        }
-        if (bytes.length != SIZE) {
-            throw new IOException("checkpoint " + file + " is " + bytes.length + " bytes, expected " + SIZE);
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, CRC_OFFSET);
-        int stored = buf.getInt(CRC_OFFSET);
-        if ((int) crc.getValue() != stored) {
-            throw new IOException(String.format("checkpoint %s has CRC 0x%08x, computed 0x%08x", file, stored,
-                    (int) crc.getValue()));
         }
         return Optional.of(new Checkpoint(buf.getLong(LOG_START_OFFSET_OFFSET), buf.getLong(RECOVERY_POINT_OFFSET)));
     }

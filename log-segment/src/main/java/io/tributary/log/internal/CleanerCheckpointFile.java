@@ -2,12 +2,7 @@ package io.tributary.log.internal;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 import java.util.zip.CRC32C;
 
@@ -61,30 +56,14 @@ public final class CleanerCheckpointFile {
         if (firstDirtyOffset < 0) {
             throw new IllegalArgumentException("first dirty offset " + firstDirtyOffset + " is negative");
         }
-        ByteBuffer buf = encode(firstDirtyOffset);
-        Path target = dir.resolve(LogFiles.CLEANER_CHECKPOINT_FILE);
-        Path tmp = dir.resolve(LogFiles.CLEANER_CHECKPOINT_FILE + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        CheckpointFile.forceDirectory(dir);
+        SmallFiles.writeAtomically(dir, LogFiles.CLEANER_CHECKPOINT_FILE, encode(firstDirtyOffset));
     }
 
     /** The file's bytes for a value. */
     static ByteBuffer encode(long firstDirtyOffset) {
         ByteBuffer buf = ByteBuffer.allocate(SIZE);
-        buf.putInt(MAGIC_OFFSET, MAGIC);
-        buf.putShort(VERSION_OFFSET, CURRENT_VERSION);
         buf.putLong(FIRST_DIRTY_OFFSET_OFFSET, firstDirtyOffset);
-        CRC32C crc = new CRC32C();
-        crc.update(buf.array(), 0, CRC_OFFSET);
-        buf.putInt(CRC_OFFSET, (int) crc.getValue());
-        return buf;
+        return SmallFiles.seal(buf, MAGIC, CURRENT_VERSION, CRC_OFFSET);
     }
 
     /**
@@ -94,36 +73,10 @@ public final class CleanerCheckpointFile {
      */
     public static OptionalLong read(Path dir) throws IOException {
         Path file = dir.resolve(LogFiles.CLEANER_CHECKPOINT_FILE);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
+        ByteBuffer buf = SmallFiles.readChecked(file, "cleaner checkpoint", MAGIC, VERSION_1, CURRENT_VERSION, SIZE,
+                CRC_OFFSET);
+        if (buf == null) {
             return OptionalLong.empty();
-        }
-        if (bytes.length < VERSION_OFFSET + VERSION_LENGTH) {
-            throw new IOException("cleaner checkpoint " + file + " is " + bytes.length
-                    + " bytes, too short for a header");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int magic = buf.getInt(MAGIC_OFFSET);
-        if (magic != MAGIC) {
-            throw new IOException(String.format("cleaner checkpoint %s has magic 0x%08x, expected 0x%08x", file,
-                    magic, MAGIC));
-        }
-        short version = buf.getShort(VERSION_OFFSET);
-        if (version < VERSION_1 || version > CURRENT_VERSION) {
-            throw new IOException("cleaner checkpoint " + file + " has version " + version
-                    + "; this build reads versions " + VERSION_1 + " to " + CURRENT_VERSION);
-        }
-        if (bytes.length != SIZE) {
-            throw new IOException("cleaner checkpoint " + file + " is " + bytes.length + " bytes, expected " + SIZE);
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, CRC_OFFSET);
-        int stored = buf.getInt(CRC_OFFSET);
-        if ((int) crc.getValue() != stored) {
-            throw new IOException(String.format("cleaner checkpoint %s has CRC 0x%08x, computed 0x%08x", file, stored,
-                    (int) crc.getValue()));
         }
         long offset = buf.getLong(FIRST_DIRTY_OFFSET_OFFSET);
         if (offset < 0) {
