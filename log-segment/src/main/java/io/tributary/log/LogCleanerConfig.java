@@ -1,5 +1,8 @@
 package io.tributary.log;
 
+import static io.tributary.log.ConfigValues.invalid;
+import static io.tributary.log.ConfigValues.require;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -146,16 +149,6 @@ public final class LogCleanerConfig {
             require(dedupeBufferBytes >= 1024, DEDUPE_BUFFER_BYTES, dedupeBufferBytes, "at least 1024");
             require(ioBufferBytes >= 1024, IO_BUFFER_BYTES, ioBufferBytes, "at least 1024");
             return new LogCleanerConfig(this);
-        }
-
-        private static void require(boolean ok, String key, Object value, String expected) {
-            if (!ok) {
-                throw invalid(key, String.valueOf(value), expected);
-            }
-        }
-
-        private static IllegalArgumentException invalid(String key, String value, String expected) {
-            return new IllegalArgumentException(key + "=" + value + " is not valid: must be " + expected);
         }
     }
 }

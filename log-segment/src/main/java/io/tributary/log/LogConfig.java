@@ -1,5 +1,10 @@
 package io.tributary.log;
 
+import static io.tributary.log.ConfigValues.invalid;
+import static io.tributary.log.ConfigValues.parseInt;
+import static io.tributary.log.ConfigValues.parseLong;
+import static io.tributary.log.ConfigValues.require;
+
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -460,32 +465,6 @@ public final class LogConfig {
             require(checkpointIntervalMs >= 0, CHECKPOINT_INTERVAL_MS, checkpointIntervalMs, "0 or more");
             require(checkpointIntervalBytes >= 0, CHECKPOINT_INTERVAL_BYTES, checkpointIntervalBytes, "0 or more");
             return new LogConfig(this);
-        }
-
-        private static void require(boolean ok, String key, Object value, String expected) {
-            if (!ok) {
-                throw invalid(key, String.valueOf(value), expected);
-            }
-        }
-
-        private static IllegalArgumentException invalid(String key, String value, String expected) {
-            return new IllegalArgumentException(key + "=" + value + " is not valid: must be " + expected);
-        }
-
-        private static int parseInt(String key, String v) {
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw invalid(key, v, "an integer");
-            }
-        }
-
-        private static long parseLong(String key, String v) {
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw invalid(key, v, "an integer");
-            }
         }
     }
 }
