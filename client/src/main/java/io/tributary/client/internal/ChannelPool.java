@@ -1,0 +1,85 @@
+package io.tributary.client.internal;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tributary.client.ClientConfig;
+import io.tributary.client.errors.ClientClosedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One gRPC {@link ManagedChannel} per broker address (Netty, plaintext, keepalive), shared by
+ * every call a client makes to that broker; gRPC multiplexes calls and reconnects by itself.
+ * Closed with the client.
+ *
+ * <p>Thread-safety: thread-safe.
+ */
+public final class ChannelPool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChannelPool.class);
+
+    private final ClientConfig config;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    public ChannelPool(ClientConfig config) {
+        this.config = config;
+    }
+
+    static String address(String host, int port) {
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    public ManagedChannel channel(BrokerNode broker) {
+        return channel(broker.host(), broker.port());
+    }
+
+    /** The channel to {@code host:port}, created on first use. */
+    public ManagedChannel channel(String host, int port) {
+        if (closed) {
+            throw new ClientClosedException("the client is closed");
+        }
+        ManagedChannel ch = channels.computeIfAbsent(address(host, port), a -> {
+            LOG.debug("opening a channel to {}", a);
+            return NettyChannelBuilder.forAddress(host, port)
+                    .usePlaintext()
+                    .maxInboundMessageSize(config.getInt(ClientConfig.MAX_INBOUND_MESSAGE_BYTES))
+                    .keepAliveTime(config.getLong(ClientConfig.KEEPALIVE_TIME_MS), TimeUnit.MILLISECONDS)
+                    .keepAliveTimeout(20, TimeUnit.SECONDS)
+                    .userAgent("tributary-client")
+                    .build();
+        });
+        if (closed) {
+            // Raced with close(): make sure nothing stays open.
+            ch.shutdownNow();
+            throw new ClientClosedException("the client is closed");
+        }
+        return ch;
+    }
+
+    /** Shuts every channel down, waiting up to 5 s in all for calls to end, then forcefully. */
+    @Override
+    public void close() {
+        closed = true;
+        List<ManagedChannel> all = new ArrayList<>(channels.values());
+        channels.clear();
+        all.forEach(ManagedChannel::shutdown);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (ManagedChannel ch : all) {
+            try {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !ch.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+                    ch.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                ch.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
