@@ -1,6 +1,7 @@
 package io.tributary.broker;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -18,8 +19,12 @@ import io.tributary.broker.internal.RaftFaultInjector;
 import io.tributary.broker.internal.ReplicationAccess;
 import io.tributary.broker.internal.ReplicationNodeAccess;
 import io.tributary.broker.internal.TopicConfigs;
+import io.tributary.broker.internal.group.ClientAddressInterceptor;
+import io.tributary.broker.internal.group.GroupCoordinator;
+import io.tributary.broker.internal.group.GroupServiceImpl;
 import io.tributary.proto.v1.AdminServiceGrpc;
 import io.tributary.proto.v1.FetchServiceGrpc;
+import io.tributary.proto.v1.GroupServiceGrpc;
 import io.tributary.proto.v1.MetadataServiceGrpc;
 import io.tributary.proto.v1.ProduceServiceGrpc;
 import io.tributary.replication.ReplicationConfig;
@@ -60,7 +65,7 @@ public final class Broker implements AutoCloseable {
 
     private static final String[] SERVICES = {
             ProduceServiceGrpc.SERVICE_NAME, FetchServiceGrpc.SERVICE_NAME, MetadataServiceGrpc.SERVICE_NAME,
-            AdminServiceGrpc.SERVICE_NAME};
+            AdminServiceGrpc.SERVICE_NAME, GroupServiceGrpc.SERVICE_NAME};
 
     private final BrokerConfig config;
     private final ReplicationAccess node;
@@ -74,6 +79,7 @@ public final class Broker implements AutoCloseable {
     private ScheduledExecutorService timer;
     private BrokerContext ctx;
     private RaftFaultInjector faults;
+    private GroupCoordinator groups;
     private final PeerClients peers = new PeerClients();
 
     private Broker(BrokerConfig config, ReplicationAccess node) {
@@ -144,6 +150,8 @@ public final class Broker implements AutoCloseable {
         BrokerMetrics metrics = new BrokerMetrics(id, node::replicas);
         ctx = new BrokerContext(node, new TopicConfigs(config.topicDefaults(), config.maxRequestBytes() - 1024 * 1024), metrics, timer, executor);
 
+        groups = new GroupCoordinator(ctx, config.groupConfig(), peers);
+
         health = new HealthStatusManager();
         health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
         for (String s : SERVICES) {
@@ -158,8 +166,11 @@ public final class Broker implements AutoCloseable {
                     .permitKeepAliveWithoutCalls(true)
                     .addService(new ProduceServiceImpl(ctx))
                     .addService(new FetchServiceImpl(ctx))
-                    .addService(new MetadataServiceImpl(ctx, new ArrayList<>(config.controllerVoters().keySet())))
+                    .addService(new MetadataServiceImpl(ctx, new ArrayList<>(config.controllerVoters().keySet()),
+                            groups))
                     .addService(new AdminServiceImpl(ctx, peers, config.defaultPartitions(), config.defaultReplicationFactor()))
+                    .addService(ServerInterceptors.intercept(new GroupServiceImpl(ctx, groups),
+                            new ClientAddressInterceptor()))
                     .addService(health.getHealthService())
                     .addService(ProtoReflectionServiceV1.newInstance())
                     .build()
@@ -184,6 +195,7 @@ public final class Broker implements AutoCloseable {
                 config.clientPort(), config.advertisedHost(), config.raftPort(),
                 config.metricsPort() == 0 ? "disabled" : "on " + config.listenHost() + ":" + config.metricsPort());
         timer.scheduleWithFixedDelay(this::checkReady, 0, 50, TimeUnit.MILLISECONDS);
+        groups.start();
     }
 
     private void checkReady() {
@@ -288,6 +300,7 @@ public final class Broker implements AutoCloseable {
                 server.shutdownNow();
             }
             closeQuietly(metricsServer);
+            closeQuietly(groups);
             peers.close();
             if (faults != null) {
                 faults.heal();

@@ -1,5 +1,7 @@
 package io.tributary.broker;
 
+import io.tributary.broker.internal.group.Assignors;
+import io.tributary.broker.internal.group.GroupConfig;
 import io.tributary.log.LogConfig;
 import io.tributary.replication.ReplicationConfig;
 
@@ -90,6 +92,24 @@ public final class BrokerConfig {
     /** How long a graceful shutdown may take: leadership hand-off plus draining requests in flight. */
     public static final String SHUTDOWN_TIMEOUT_MS = "shutdown.timeout.ms";
     public static final long SHUTDOWN_TIMEOUT_MS_DEFAULT = 15_000;
+    /** Partitions of the internal topic __consumer_offsets, when a broker creates it. */
+    public static final String GROUP_OFFSETS_TOPIC_PARTITIONS = "group.offsets.topic.partitions";
+    /** Replication factor of __consumer_offsets (capped at the live brokers when it is created). */
+    public static final String GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR = "group.offsets.topic.replication.factor";
+    /** A group member's session timeout when it asks for none. */
+    public static final String GROUP_SESSION_TIMEOUT_MS = "group.session.timeout.ms";
+    /** The smallest session timeout a member may ask for. */
+    public static final String GROUP_MIN_SESSION_TIMEOUT_MS = "group.min.session.timeout.ms";
+    /** The largest session timeout a member may ask for. */
+    public static final String GROUP_MAX_SESSION_TIMEOUT_MS = "group.max.session.timeout.ms";
+    /** The time a member has to give up revoked partitions when it asks for none. */
+    public static final String GROUP_REBALANCE_TIMEOUT_MS = "group.rebalance.timeout.ms";
+    /** The heartbeat interval given to members (shorter while their assignment changes). */
+    public static final String GROUP_HEARTBEAT_INTERVAL_MS = "group.heartbeat.interval.ms";
+    /** The assignor of members that name none: range, round-robin or sticky. */
+    public static final String GROUP_ASSIGNOR = "group.assignor";
+    /** The largest metadata string stored with a committed offset, in bytes. */
+    public static final String GROUP_OFFSET_METADATA_MAX_BYTES = "group.offset.metadata.max.bytes";
     /** Enables the fault-injection HTTP endpoints (tests only). */
     public static final String TEST_FAULT_INJECTION_ENABLED = "test.fault.injection.enabled";
     public static final boolean TEST_FAULT_INJECTION_ENABLED_DEFAULT = false;
@@ -128,7 +148,9 @@ public final class BrokerConfig {
             RAFT_PORT, METRICS_PORT, DATA_DIRS, METADATA_DIR, CONTROLLER_VOTERS, RACK, DEFAULT_PARTITIONS,
             DEFAULT_REPLICATION_FACTOR, BROKER_SESSION_TIMEOUT_MS, REPLICA_REPLACEMENT_TIMEOUT_MS,
             LEADER_BALANCE_INTERVAL_MS, MAX_REQUEST_BYTES, CLIENT_THREADS, SHUTDOWN_TIMEOUT_MS,
-            TEST_FAULT_INJECTION_ENABLED);
+            TEST_FAULT_INJECTION_ENABLED, GROUP_OFFSETS_TOPIC_PARTITIONS, GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR,
+            GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
+            GROUP_REBALANCE_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_ASSIGNOR, GROUP_OFFSET_METADATA_MAX_BYTES);
 
     private static final int MAX_REQUEST_MARGIN_BYTES = 1024 * 1024;
 
@@ -152,6 +174,7 @@ public final class BrokerConfig {
     private final long shutdownTimeoutMs;
     private final boolean faultInjectionEnabled;
     private final LogConfig topicDefaults;
+    private final GroupConfig groupConfig;
     private final Map<String, String> raftProperties;
     private final Map<String, String> effective;
 
@@ -196,6 +219,7 @@ public final class BrokerConfig {
         shutdownTimeoutMs = requireLong(v, SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS_DEFAULT, 0);
         faultInjectionEnabled = requireBoolean(v, TEST_FAULT_INJECTION_ENABLED, TEST_FAULT_INJECTION_ENABLED_DEFAULT);
         topicDefaults = parseTopicDefaults(v);
+        groupConfig = parseGroupConfig(v);
         maxRequestBytes = requireInt(v, MAX_REQUEST_BYTES, Integer.toString(MAX_REQUEST_BYTES_DEFAULT),
                 1024, Integer.MAX_VALUE);
         if ((long) maxRequestBytes < (long) topicDefaults.maxMessageBytes() + MAX_REQUEST_MARGIN_BYTES) {
@@ -351,6 +375,11 @@ public final class BrokerConfig {
         return topicDefaults;
     }
 
+    /** The group coordinator's settings ({@code group.*}). */
+    public GroupConfig groupConfig() {
+        return groupConfig;
+    }
+
     /** {@code raft.*} settings passed to Ratis, by key. */
     public Map<String, String> raftProperties() {
         return raftProperties;
@@ -398,10 +427,44 @@ public final class BrokerConfig {
         m.put(CLIENT_THREADS, Integer.toString(clientThreads()));
         m.put(SHUTDOWN_TIMEOUT_MS, Long.toString(shutdownTimeoutMs));
         m.put(TEST_FAULT_INJECTION_ENABLED, Boolean.toString(faultInjectionEnabled));
+        m.put(GROUP_OFFSETS_TOPIC_PARTITIONS, Integer.toString(groupConfig.offsetsTopicPartitions()));
+        m.put(GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR, Integer.toString(groupConfig.offsetsTopicReplicationFactor()));
+        m.put(GROUP_SESSION_TIMEOUT_MS, Integer.toString(groupConfig.sessionTimeoutMs()));
+        m.put(GROUP_MIN_SESSION_TIMEOUT_MS, Integer.toString(groupConfig.minSessionTimeoutMs()));
+        m.put(GROUP_MAX_SESSION_TIMEOUT_MS, Integer.toString(groupConfig.maxSessionTimeoutMs()));
+        m.put(GROUP_REBALANCE_TIMEOUT_MS, Integer.toString(groupConfig.rebalanceTimeoutMs()));
+        m.put(GROUP_HEARTBEAT_INTERVAL_MS, Integer.toString(groupConfig.heartbeatIntervalMs()));
+        m.put(GROUP_ASSIGNOR, groupConfig.assignor());
+        m.put(GROUP_OFFSET_METADATA_MAX_BYTES, Integer.toString(groupConfig.offsetMetadataMaxBytes()));
         Map<String, String> topic = topicDefaults.toProperties();
         LOG_KEYS.forEach((brokerKey, topicKey) -> m.put(brokerKey, topic.get(topicKey)));
         m.putAll(raftProperties);
         return Collections.unmodifiableMap(m);
+    }
+
+    private static GroupConfig parseGroupConfig(Map<String, String> v) {
+        int partitions = requireInt(v, GROUP_OFFSETS_TOPIC_PARTITIONS,
+                Integer.toString(GroupConfig.OFFSETS_TOPIC_PARTITIONS_DEFAULT), 1, 1000);
+        int rf = requireInt(v, GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR,
+                Integer.toString(GroupConfig.OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT), 1, 100);
+        int minSession = requireInt(v, GROUP_MIN_SESSION_TIMEOUT_MS,
+                Integer.toString(GroupConfig.MIN_SESSION_TIMEOUT_MS_DEFAULT), 1, Integer.MAX_VALUE);
+        int maxSession = requireInt(v, GROUP_MAX_SESSION_TIMEOUT_MS,
+                Integer.toString(GroupConfig.MAX_SESSION_TIMEOUT_MS_DEFAULT), minSession, Integer.MAX_VALUE);
+        int session = requireInt(v, GROUP_SESSION_TIMEOUT_MS, Integer.toString(GroupConfig.SESSION_TIMEOUT_MS_DEFAULT),
+                minSession, maxSession);
+        int rebalance = requireInt(v, GROUP_REBALANCE_TIMEOUT_MS,
+                Integer.toString(GroupConfig.REBALANCE_TIMEOUT_MS_DEFAULT), 1, Integer.MAX_VALUE);
+        int heartbeat = requireInt(v, GROUP_HEARTBEAT_INTERVAL_MS,
+                Integer.toString(GroupConfig.HEARTBEAT_INTERVAL_MS_DEFAULT), 1, session);
+        String assignor = v.getOrDefault(GROUP_ASSIGNOR, GroupConfig.ASSIGNOR_DEFAULT).trim();
+        if (Assignors.byName(assignor) == null) {
+            throw invalid(GROUP_ASSIGNOR, assignor, "one of " + String.join(", ", Assignors.NAMES));
+        }
+        int metadataBytes = requireInt(v, GROUP_OFFSET_METADATA_MAX_BYTES,
+                Integer.toString(GroupConfig.OFFSET_METADATA_MAX_BYTES_DEFAULT), 0, 1024 * 1024);
+        return new GroupConfig(partitions, rf, session, minSession, maxSession, rebalance, heartbeat, assignor,
+                metadataBytes);
     }
 
     private static LogConfig parseTopicDefaults(Map<String, String> v) {

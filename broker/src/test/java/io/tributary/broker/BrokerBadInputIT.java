@@ -374,15 +374,18 @@ class BrokerBadInputIT {
     }
 
     @Test
-    void findCoordinatorAndGroupsShouldSayTheyAreNotImplemented() {
+    void findCoordinatorShouldRefuseAnEmptyRequestAndAnswerPerGroup() {
         assertCallFails(() -> cluster.metadata(1).findCoordinator(FindCoordinatorRequest.getDefaultInstance()),
                 Status.Code.INVALID_ARGUMENT, ErrorCode.INVALID_REQUEST, "group_ids");
-        StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, () -> cluster.metadata(1)
-                .findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds("g").build()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
-        e = catchThrowableOfType(StatusRuntimeException.class, () -> GroupServiceGrpc.newBlockingStub(cluster.channel(1))
-                .listGroups(ListGroupsRequest.getDefaultInstance()));
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+        io.tributary.proto.v1.FindCoordinatorResponse r = cluster.metadata(1).findCoordinator(
+                FindCoordinatorRequest.newBuilder().addGroupIds("g").addGroupIds("").build());
+        assertThat(r.getCoordinatorsCount()).isEqualTo(2);
+        // The internal topic may still be being created: a coordinator, or COORDINATOR_NOT_AVAILABLE.
+        assertThat(r.getCoordinators(0).hasCoordinator()
+                || r.getCoordinators(0).getError().getCode() == ErrorCode.COORDINATOR_NOT_AVAILABLE).isTrue();
+        assertError(r.getCoordinators(1).getError(), ErrorCode.INVALID_REQUEST);
+        assertThat(GroupServiceGrpc.newBlockingStub(cluster.channel(1)).listGroups(ListGroupsRequest.getDefaultInstance())
+                .getGroupsCount()).isZero();
     }
 
     // ------------------------------------------------------------------ Admin

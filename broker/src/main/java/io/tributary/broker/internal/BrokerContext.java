@@ -125,6 +125,21 @@ public final class BrokerContext {
     }
 
     /**
+     * The replica of {@code tp} that leads here and may take client produce requests: as
+     * {@link #leaderReplica}, but internal topics (e.g. __consumer_offsets, written only by the
+     * group coordinator) are refused.
+     *
+     * @throws RequestException POLICY_VIOLATION for an internal topic, else as {@link #leaderReplica}
+     */
+    public PartitionReplica writableReplica(String topic, int partition) {
+        if (topic != null && TopicNames.isInternal(topic)) {
+            throw new RequestException(ErrorCode.POLICY_VIOLATION, "topic '" + topic + "' is internal: only the"
+                    + " broker writes to it");
+        }
+        return leaderReplica(topic, partition);
+    }
+
+    /**
      * This broker's replica of the partition, leader or not.
      *
      * @throws RequestException as {@link #leaderReplica} (NOT_LEADER when not hosted here)

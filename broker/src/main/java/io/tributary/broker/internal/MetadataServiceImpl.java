@@ -1,7 +1,7 @@
 package io.tributary.broker.internal;
 
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.tributary.broker.internal.group.GroupCoordinator;
 import io.tributary.proto.v1.BrokerStatus;
 import io.tributary.proto.v1.DescribeClusterRequest;
 import io.tributary.proto.v1.DescribeClusterResponse;
@@ -30,7 +30,8 @@ import java.util.TreeMap;
 /**
  * MetadataService, answered from this broker's cluster view (which may trail the controller by
  * a moment); for partitions hosted here the local replica's leadership, which is fresher, wins.
- * FindCoordinator fails with UNIMPLEMENTED until consumer groups exist.
+ * FindCoordinator names the leader of each group's __consumer_offsets partition (creating that
+ * topic on first use).
  *
  * <p>Thread-safety: thread-safe.
  */
@@ -38,10 +39,12 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
 
     private final BrokerContext ctx;
     private final List<Integer> voterIds;
+    private final GroupCoordinator coordinator;
 
-    public MetadataServiceImpl(BrokerContext ctx, List<Integer> voterIds) {
+    public MetadataServiceImpl(BrokerContext ctx, List<Integer> voterIds, GroupCoordinator coordinator) {
         this.ctx = ctx;
         this.voterIds = List.copyOf(voterIds);
+        this.coordinator = coordinator;
     }
 
     @Override
@@ -143,14 +146,30 @@ public final class MetadataServiceImpl extends MetadataServiceGrpc.MetadataServi
 
     @Override
     public void findCoordinator(FindCoordinatorRequest request, StreamObserver<FindCoordinatorResponse> out) {
+        long start = System.nanoTime();
         if (request.getGroupIdsCount() == 0) {
             out.onError(ErrorMapper.toStatus(RequestException.invalidRequest("group_ids is empty: name at least one"
                     + " group").detail()));
+            ctx.metrics().request("FindCoordinator", start);
             return;
         }
-        // Consumer groups (issue 4) are not built yet: say so plainly rather than pretend a coordinator.
-        out.onError(Status.UNIMPLEMENTED.withDescription("consumer groups are not implemented by this broker yet;"
-                + " assign partitions explicitly and keep positions in the application").asRuntimeException());
+        FindCoordinatorResponse.Builder b = FindCoordinatorResponse.newBuilder();
+        for (String groupId : request.getGroupIdsList()) {
+            io.tributary.proto.v1.GroupCoordinator.Builder g = io.tributary.proto.v1.GroupCoordinator.newBuilder()
+                    .setGroupId(groupId);
+            try {
+                GroupCoordinator.validateGroupId(groupId, "a group id in group_ids");
+                g.setCoordinator(coordinator.findCoordinator(groupId));
+            } catch (RequestException e) {
+                g.setError(e.detail());
+            } catch (RuntimeException e) {
+                g.setError(ctx.errors().toDetail(e, null));
+            }
+            b.addCoordinators(g);
+        }
+        out.onNext(b.build());
+        out.onCompleted();
+        ctx.metrics().request("FindCoordinator", start);
     }
 
     static List<Integer> ids(Map<Integer, ?> m) {

@@ -215,7 +215,7 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
                 .setPartition(p.getPartition()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
         TopicPartition tp = null;
         try {
-            PartitionReplica replica = ctx.leaderReplica(p.getTopic(), p.getPartition());
+            PartitionReplica replica = ctx.writableReplica(p.getTopic(), p.getPartition());
             tp = replica.topicPartition();
             if (p.getExpectedKeyOffsetsCount() > 0) {
                 throw RequestException.invalidRequest("expected_key_offsets (key conditions) for " + tp + " are not"

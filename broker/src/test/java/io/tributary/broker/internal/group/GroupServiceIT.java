@@ -1,0 +1,395 @@
+package io.tributary.broker.internal.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.grpc.StatusRuntimeException;
+import io.tributary.broker.TestCluster;
+import io.tributary.broker.internal.TestBatches;
+import io.tributary.proto.v1.DeleteGroupsRequest;
+import io.tributary.proto.v1.DeleteTopicsRequest;
+import io.tributary.proto.v1.DescribeGroupsRequest;
+import io.tributary.proto.v1.ErrorCode;
+import io.tributary.proto.v1.FindCoordinatorRequest;
+import io.tributary.proto.v1.GroupDescription;
+import io.tributary.proto.v1.GroupState;
+import io.tributary.proto.v1.HeartbeatRequest;
+import io.tributary.proto.v1.JoinGroupRequest;
+import io.tributary.proto.v1.ListGroupsRequest;
+import io.tributary.proto.v1.OffsetCommitPartition;
+import io.tributary.proto.v1.OffsetCommitRequest;
+import io.tributary.proto.v1.OffsetCommitResponse;
+import io.tributary.proto.v1.OffsetFetchRequest;
+import io.tributary.proto.v1.OffsetFetchResponse;
+import io.tributary.proto.v1.PartitionLag;
+import io.tributary.proto.v1.PartitionProduceData;
+import io.tributary.proto.v1.ProduceRequest;
+import io.tributary.proto.v1.ResetOffsetResult;
+import io.tributary.proto.v1.ResetOffsetsRequest;
+import io.tributary.proto.v1.ResetPosition;
+import io.tributary.proto.v1.TopicPartition;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One broker: the group protocol end to end with raw gRPC calls (join, incremental reassignment,
+ * commit fencing, describe with lag, reset, delete, bad input, session expiry, topics created
+ * later), and a broker restart that reloads the groups from __consumer_offsets.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class GroupServiceIT {
+
+    static final Map<String, String> GROUP_SETTINGS = Map.of(
+            "group.offsets.topic.partitions", "2",
+            "group.min.session.timeout.ms", "500",
+            "group.heartbeat.interval.ms", "200");
+
+    TestCluster cluster;
+    GroupCalls calls;
+
+    @BeforeAll
+    void start(@TempDir Path dir) {
+        cluster = new TestCluster(dir, 1, GROUP_SETTINGS).start();
+        calls = new GroupCalls(cluster);
+        cluster.createTopic("events", 6, 1, Map.of());
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void shouldFindTheCoordinatorOnceTheInternalTopicExists() {
+        assertThat(calls.coordinator("g1")).isEqualTo(1);
+        var t = cluster.admin(1).describeTopics(io.tributary.proto.v1.DescribeTopicsRequest.newBuilder()
+                .addNames(GroupCoordinator.TOPIC).setIncludeConfigs(true).build()).getTopics(0);
+        assertThat(t.getInternal()).isTrue();
+        assertThat(t.getPartitionsCount()).isEqualTo(2);
+        assertThat(t.getConfigsList()).anyMatch(c -> c.getName().equals("cleanup.policy")
+                && c.getValue().equals("compact"));
+    }
+
+    @Test
+    @Order(2)
+    void shouldMoveOnlyThePartitionsOfAMemberThatLeaves() {
+        TestMember a = new TestMember(calls, "incremental");
+        TestMember b = new TestMember(calls, "incremental");
+        TestMember c = new TestMember(calls, "incremental");
+        assertThat(a.join("", "events").getAssignment().getAssignedCount()).isEqualTo(6);
+        assertThat(b.join("", "events").getAssignment().getAssignedCount())
+                .as("partitions still owned by a are not given yet").isZero();
+        c.join("", "events");
+        List<TestMember> all = List.of(a, b, c);
+        settle(all);
+        assertOwnedExactlyOnce(all, 6);
+        assertThat(a.owned).hasSize(2);
+        assertThat(b.owned).hasSize(2);
+        assertThat(c.owned).hasSize(2);
+
+        Set<String> aBefore = new TreeSet<>(a.owned);
+        Set<String> bBefore = new TreeSet<>(b.owned);
+        a.everRevoked.clear();
+        b.everRevoked.clear();
+        int aGeneration = a.generation;
+        String aKept = aBefore.iterator().next();
+        c.leave();
+        settle(List.of(a, b));
+        assertOwnedExactlyOnce(List.of(a, b), 6);
+        assertThat(a.owned).containsAll(aBefore).hasSize(3);
+        assertThat(b.owned).containsAll(bBefore).hasSize(3);
+        assertThat(a.everRevoked).as("a keeps consuming what it had").isEmpty();
+        assertThat(b.everRevoked).as("b keeps consuming what it had").isEmpty();
+        assertThat(a.generation).as("a gained a partition").isGreaterThan(aGeneration);
+
+        // A late commit (a's generation moved on because it gained a partition) is accepted.
+        int p = Integer.parseInt(aKept.substring(aKept.lastIndexOf('-') + 1));
+        OffsetCommitResponse r = a.commit(aGeneration, "events", p, 1);
+        assertThat(r.getPartitions(0).hasError()).as(r.toString()).isFalse();
+        a.leave();
+        b.leave();
+    }
+
+    @Test
+    @Order(3)
+    void shouldFenceCommits() {
+        TestMember a = new TestMember(calls, "fencing");
+        TestMember b = new TestMember(calls, "fencing");
+        a.join("range", "events");
+        b.join("range", "events");
+        settle(List.of(a, b));
+        String mine = a.owned.iterator().next();
+        String theirs = b.owned.iterator().next();
+        int mp = Integer.parseInt(mine.substring(mine.lastIndexOf('-') + 1));
+        int tp = Integer.parseInt(theirs.substring(theirs.lastIndexOf('-') + 1));
+
+        assertThat(a.commit(a.generation, "events", mp, 5).getPartitions(0).hasError()).isFalse();
+        assertThat(a.commit(a.generation, "events", tp, 5).getPartitions(0).getError().getCode())
+                .isEqualTo(ErrorCode.PARTITION_NOT_OWNED);
+        assertThat(GroupCalls.code(() -> a.commit(a.generation + 1, "events", mp, 5)))
+                .isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        TestMember stranger = new TestMember(calls, "fencing");
+        assertThat(GroupCalls.code(() -> stranger.commit(1, "events", mp, 5))).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        assertThat(GroupCalls.code(() -> standaloneCommit("fencing", "events", mp, 7)))
+                .isEqualTo(ErrorCode.GROUP_NOT_EMPTY);
+        // A commit with a generation older than when the member got the partition is fenced.
+        assertThat(a.commit(0, "events", mp, 6).getPartitions(0).getError().getCode())
+                .isEqualTo(ErrorCode.PARTITION_NOT_OWNED);
+
+        OffsetFetchResponse f = calls.call("fencing", s -> s.offsetFetch(OffsetFetchRequest.newBuilder()
+                .setGroupId("fencing").addPartitions(tp("events", mp)).addPartitions(tp("events", tp)).build()));
+        assertThat(f.getPartitions(0).getOffset()).isEqualTo(5);
+        assertThat(f.getPartitions(0).getCommitTimestampMs()).isPositive();
+        assertThat(f.getPartitions(1).getOffset()).isEqualTo(-1);
+        a.leave();
+        b.leave();
+        assertThat(GroupCalls.code(() -> a.leave())).as("leaving twice is not an error").isEqualTo(ErrorCode.NONE);
+        assertThat(GroupCalls.code(() -> a.heartbeat())).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+        // Without members, a standalone commit is accepted.
+        assertThat(standaloneCommit("fencing", "events", tp, 9).getPartitions(0).hasError()).isFalse();
+        assertThat(standaloneCommit("fencing", "nope", 0, 9).getPartitions(0).getError().getCode())
+                .isEqualTo(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    }
+
+    @Test
+    @Order(4)
+    void shouldDescribeResetAndDeleteGroups() {
+        cluster.produceRetrying(1, ProduceRequest.newBuilder().addPartitions(PartitionProduceData.newBuilder()
+                .setTopic("events").setPartition(0).setRecords(ByteString.copyFrom(TestBatches.batch("r", 10))))
+                .build());
+        TestMember a = new TestMember(calls, "described");
+        a.join("round-robin", "events");
+        settle(List.of(a));
+        assertThat(a.commit(a.generation, "events", 0, 4).getPartitions(0).hasError()).isFalse();
+
+        GroupDescription d = calls.call("described", s -> s.describeGroups(DescribeGroupsRequest.newBuilder()
+                .addGroupIds("described").build())).getGroups(0);
+        assertThat(d.hasError()).as(d.toString()).isFalse();
+        assertThat(d.getState()).isEqualTo(GroupState.GROUP_STATE_STABLE);
+        assertThat(d.getAssignor()).isEqualTo("round-robin");
+        assertThat(d.getMembersList()).singleElement().satisfies(m -> {
+            assertThat(m.getMemberId()).isEqualTo(a.memberId);
+            assertThat(m.getClientHost()).isEqualTo("127.0.0.1");
+            assertThat(m.getAssignment().getAssignedCount()).isEqualTo(6);
+        });
+        PartitionLag p0 = d.getOffsetsList().stream().filter(l -> l.getPartition() == 0).findFirst().orElseThrow();
+        assertThat(p0.getCommittedOffset()).isEqualTo(4);
+        assertThat(p0.getEndOffset()).isEqualTo(10);
+        assertThat(p0.getLag()).isEqualTo(6);
+        assertThat(p0.getOwnerMemberId()).isEqualTo(a.memberId);
+        PartitionLag p1 = d.getOffsetsList().stream().filter(l -> l.getPartition() == 1).findFirst().orElseThrow();
+        assertThat(p1.getCommittedOffset()).isEqualTo(-1);
+        assertThat(p1.getLag()).isZero();
+
+        ResetOffsetsRequest toEarliest = ResetOffsetsRequest.newBuilder().setGroupId("described")
+                .addTopics("events").setPosition(ResetPosition.RESET_POSITION_EARLIEST).build();
+        assertThat(GroupCalls.code(() -> calls.call("described", s -> s.resetOffsets(toEarliest))))
+                .isEqualTo(ErrorCode.GROUP_NOT_EMPTY);
+        assertThat(calls.call("described", s -> s.deleteGroups(DeleteGroupsRequest.newBuilder()
+                .addGroupIds("described").build())).getGroups(0).getError().getCode())
+                .isEqualTo(ErrorCode.GROUP_NOT_EMPTY);
+        assertThat(calls.call("described", s -> s.listGroups(ListGroupsRequest.getDefaultInstance()))
+                .getGroupsList()).anyMatch(g -> g.getGroupId().equals("described") && g.getMemberCount() == 1);
+        a.leave();
+
+        List<ResetOffsetResult> rs = calls.call("described", s -> s.resetOffsets(toEarliest)).getPartitionsList();
+        assertThat(rs).hasSize(6);
+        assertThat(rs.get(0).getPreviousOffset()).isEqualTo(4);
+        assertThat(rs.get(0).getNewOffset()).isZero();
+        ResetOffsetResult dry = calls.call("described", s -> s.resetOffsets(ResetOffsetsRequest.newBuilder()
+                .setGroupId("described").addPartitions(tp("events", 0)).setOffset(100).setDryRun(true).build()))
+                .getPartitions(0);
+        assertThat(dry.getNewOffset()).as("clamped to the high watermark").isEqualTo(10);
+        ResetOffsetResult latest = calls.call("described", s -> s.resetOffsets(ResetOffsetsRequest.newBuilder()
+                .setGroupId("described").addPartitions(tp("events", 0))
+                .setPosition(ResetPosition.RESET_POSITION_LATEST).build())).getPartitions(0);
+        assertThat(latest.getPreviousOffset()).as("the dry run committed nothing").isZero();
+        assertThat(latest.getNewOffset()).isEqualTo(10);
+        ResetOffsetResult byTime = calls.call("described", s -> s.resetOffsets(ResetOffsetsRequest.newBuilder()
+                .setGroupId("described").addPartitions(tp("events", 0)).setTimestampMs(0).build())).getPartitions(0);
+        assertThat(byTime.getNewOffset()).isZero();
+
+        GroupDescription empty = calls.call("described", s -> s.describeGroups(DescribeGroupsRequest.newBuilder()
+                .addGroupIds("described").build())).getGroups(0);
+        assertThat(empty.getState()).isEqualTo(GroupState.GROUP_STATE_EMPTY);
+        assertThat(empty.getOffsetsList()).filteredOn(l -> l.getPartition() == 0).singleElement()
+                .satisfies(l -> assertThat(l.getLag()).isEqualTo(10));
+
+        assertThat(calls.call("described", s -> s.deleteGroups(DeleteGroupsRequest.newBuilder()
+                .addGroupIds("described").addGroupIds("never-was").build())).getGroupsList())
+                .extracting(g -> g.getError().getCode())
+                .containsExactly(ErrorCode.NONE, ErrorCode.GROUP_ID_NOT_FOUND);
+        assertThat(calls.call("described", s -> s.describeGroups(DescribeGroupsRequest.newBuilder()
+                .addGroupIds("described").build())).getGroups(0).getError().getCode())
+                .isEqualTo(ErrorCode.GROUP_ID_NOT_FOUND);
+        assertThat(calls.call("described", s -> s.offsetFetch(OffsetFetchRequest.newBuilder()
+                .setGroupId("described").build())).getPartitionsCount()).isZero();
+    }
+
+    @Test
+    @Order(5)
+    void shouldRefuseBadInput() {
+        var s = calls.stub(1);
+        String longId = "g".repeat(256);
+        JoinGroupRequest ok = JoinGroupRequest.newBuilder().setGroupId("bad").setMemberId("m").addTopics("events")
+                .build();
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setGroupId("").build()), "group_id is empty");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setGroupId(longId).build()), "256 characters");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setMemberId("").build()), "member_id is empty");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().clearTopics().build()), "topics is empty");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setAssignor("fancy").build()), "assignor 'fancy'");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setSessionTimeoutMs(100).build()), "session_timeout_ms 100");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setSessionTimeoutMs(-1).build()), "session_timeout_ms -1");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().setRebalanceTimeoutMs(-1).build()), "rebalance_timeout_ms");
+        assertInvalid(() -> s.joinGroup(ok.toBuilder().addTopics("bad topic").build()), "not valid");
+        OffsetCommitRequest commit = OffsetCommitRequest.newBuilder().setGroupId("bad")
+                .addPartitions(OffsetCommitPartition.newBuilder().setTopic("events").setPartition(0).setOffset(1))
+                .build();
+        assertInvalid(() -> s.offsetCommit(commit.toBuilder().clearPartitions().build()), "partitions is empty");
+        assertInvalid(() -> s.offsetCommit(commit.toBuilder().setPartitions(0, commit.getPartitions(0).toBuilder()
+                .setOffset(-1)).build()), "negative");
+        assertInvalid(() -> s.offsetCommit(commit.toBuilder().addPartitions(commit.getPartitions(0)).build()),
+                "more than once");
+        assertInvalid(() -> s.offsetCommit(commit.toBuilder().setPartitions(0, commit.getPartitions(0).toBuilder()
+                .setMetadata("x".repeat(4097))).build()), "4097 bytes");
+        assertInvalid(() -> s.heartbeat(HeartbeatRequest.newBuilder().setGroupId("bad").setMemberId("m")
+                .setGeneration(-1).build()), "generation -1");
+        assertInvalid(() -> s.describeGroups(DescribeGroupsRequest.getDefaultInstance()), "group_ids is empty");
+        assertInvalid(() -> s.resetOffsets(ResetOffsetsRequest.newBuilder().setGroupId("bad").addTopics("events")
+                .build()), "no target");
+        assertInvalid(() -> cluster.metadata(1).findCoordinator(FindCoordinatorRequest.getDefaultInstance()),
+                "group_ids is empty");
+        assertThat(cluster.metadata(1).findCoordinator(FindCoordinatorRequest.newBuilder().addGroupIds("").build())
+                .getCoordinators(0).getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+    }
+
+    @Test
+    @Order(6)
+    void shouldProtectTheInternalTopic() {
+        var r = cluster.produce(1).produce(ProduceRequest.newBuilder().addPartitions(PartitionProduceData.newBuilder()
+                .setTopic(GroupCoordinator.TOPIC).setPartition(0).setRecords(ByteString.copyFrom(
+                        TestBatches.batch("x", 1)))).build()).getPartitions(0);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+        var d = cluster.admin(1).deleteTopics(DeleteTopicsRequest.newBuilder().addNames(GroupCoordinator.TOPIC)
+                .build()).getTopics(0);
+        assertThat(d.getError().getCode()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+    }
+
+    @Test
+    @Order(7)
+    void shouldRemoveAMemberThatStopsHeartbeatingAndAssignTopicsCreatedLater() {
+        TestMember quiet = new TestMember(calls, "expiry");
+        TestMember alive = new TestMember(calls, "expiry");
+        calls.call("expiry", s -> s.joinGroup(JoinGroupRequest.newBuilder().setGroupId("expiry")
+                .setMemberId(quiet.memberId).addTopics("events").setSessionTimeoutMs(1000).build()));
+        alive.join("", "events", "later");
+        long start = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            alive.heartbeat();
+            return alive.owned.size() == 6;
+        });
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(800);
+        assertThat(GroupCalls.code(() -> quiet.heartbeat())).isEqualTo(ErrorCode.UNKNOWN_MEMBER_ID);
+
+        cluster.createTopic("later", 2, 1, Map.of());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            alive.heartbeat();
+            return alive.owned.size() == 8;
+        });
+        assertThat(alive.owned).contains("later-0", "later-1");
+        alive.leave();
+    }
+
+    @Test
+    @Order(8)
+    void shouldKeepMembersAndOffsetsAcrossARestart() {
+        TestMember a = new TestMember(calls, "restart");
+        TestMember b = new TestMember(calls, "restart");
+        a.join("", "events");
+        b.join("", "events");
+        settle(List.of(a, b));
+        String p = a.owned.iterator().next();
+        int partition = Integer.parseInt(p.substring(p.lastIndexOf('-') + 1));
+        assertThat(a.commit(a.generation, "events", partition, 3).getPartitions(0).hasError()).isFalse();
+        Set<String> aOwned = new TreeSet<>(a.owned);
+        Set<String> bOwned = new TreeSet<>(b.owned);
+        int aGen = a.generation;
+
+        cluster.stopBroker(1);
+        cluster.startBroker(1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> cluster.broker(1).isReady());
+
+        a.heartbeat();
+        b.heartbeat();
+        assertThat(a.owned).isEqualTo(aOwned);
+        assertThat(b.owned).isEqualTo(bOwned);
+        assertThat(a.generation).isEqualTo(aGen);
+        assertThat(a.last.getToRevokeCount()).isZero();
+        OffsetFetchResponse f = calls.call("restart", s -> s.offsetFetch(OffsetFetchRequest.newBuilder()
+                .setGroupId("restart").build()));
+        assertThat(f.getPartitionsList()).singleElement().satisfies(c -> assertThat(c.getOffset()).isEqualTo(3));
+        assertThat(a.commit(a.generation, "events", partition, 4).getPartitions(0).hasError()).isFalse();
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    OffsetCommitResponse standaloneCommit(String group, String topic, int partition, long offset) {
+        return calls.call(group, s -> s.offsetCommit(OffsetCommitRequest.newBuilder().setGroupId(group)
+                .addPartitions(OffsetCommitPartition.newBuilder().setTopic(topic).setPartition(partition)
+                        .setOffset(offset)).build()));
+    }
+
+    static TopicPartition tp(String topic, int partition) {
+        return TopicPartition.newBuilder().setTopic(topic).setPartition(partition).build();
+    }
+
+    /** Heartbeats every member until none is asked to revoke and their assignments stop changing. */
+    static void settle(List<TestMember> members) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            Set<String> before = new HashSet<>();
+            members.forEach(m -> before.add(m.memberId + m.owned));
+            members.forEach(TestMember::heartbeat);
+            Set<String> after = new HashSet<>();
+            members.forEach(m -> after.add(m.memberId + m.owned));
+            return TestMember.allStable(members) && before.equals(after);
+        });
+    }
+
+    static void assertOwnedExactlyOnce(List<TestMember> members, int partitions) {
+        List<String> all = new java.util.ArrayList<>();
+        members.forEach(m -> all.addAll(m.owned));
+        assertThat(all).doesNotHaveDuplicates().hasSize(partitions);
+    }
+
+    static void assertInvalid(Runnable call, String messagePart) {
+        try {
+            call.run();
+            throw new AssertionError("expected INVALID_REQUEST containing '" + messagePart + "'");
+        } catch (StatusRuntimeException e) {
+            assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT);
+            assertThat(GroupCalls.detail(e).getCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+            assertThat(GroupCalls.detail(e).getMessage()).contains(messagePart);
+        }
+    }
+}
