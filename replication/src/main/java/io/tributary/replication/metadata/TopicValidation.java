@@ -22,7 +22,15 @@ public final class TopicValidation {
     public static final int MAX_PARTITIONS = 10_000;
 
     private static final Pattern LEGAL = Pattern.compile("[a-zA-Z0-9._-]+");
-    private static final Set<String> KNOWN_CONFIG_KEYS = LogConfig.defaults().toProperties().keySet();
+    /** Topic settings of the replication layer (not log settings): the partition state machine reads them. */
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    private static final Set<String> KNOWN_CONFIG_KEYS = knownKeys();
+
+    private static Set<String> knownKeys() {
+        Set<String> keys = new java.util.TreeSet<>(LogConfig.defaults().toProperties().keySet());
+        keys.add(PRODUCER_ID_EXPIRATION_MS);
+        return java.util.Collections.unmodifiableSet(keys);
+    }
 
     private TopicValidation() {
     }
@@ -64,8 +72,23 @@ public final class TopicValidation {
                 return Optional.of("topic config '" + e.getKey() + "' has no value");
             }
         }
+        String expiry = configs.get(PRODUCER_ID_EXPIRATION_MS);
+        if (expiry != null) {
+            long ms;
+            try {
+                ms = Long.parseLong(expiry.trim());
+            } catch (NumberFormatException e) {
+                return Optional.of("topic config '" + PRODUCER_ID_EXPIRATION_MS + "' = '" + expiry
+                        + "' is not a number of milliseconds");
+            }
+            if (ms < 1) {
+                return Optional.of("topic config '" + PRODUCER_ID_EXPIRATION_MS + "' = " + ms + " must be at least 1");
+            }
+        }
         try {
-            LogConfig.fromProperties(configs);
+            java.util.Map<String, String> logConfigs = new java.util.HashMap<>(configs);
+            logConfigs.remove(PRODUCER_ID_EXPIRATION_MS);
+            LogConfig.fromProperties(logConfigs);
             return Optional.empty();
         } catch (IllegalArgumentException e) {
             return Optional.of(e.getMessage());

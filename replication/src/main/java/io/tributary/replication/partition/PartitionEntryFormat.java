@@ -2,36 +2,43 @@ package io.tributary.replication.partition;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tributary.proto.internal.v1.PartitionAppend;
+import io.tributary.proto.internal.v1.PartitionAppendOutcome;
 import io.tributary.proto.internal.v1.PartitionEntryHeader;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 
 /**
- * The layout of one partition Raft entry, and the one rule that turns an entry into offsets.
+ * The layout of one partition Raft entry, and how its appends are decided.
  *
  * <pre>
  * Raft log entry (SMLogEntryProto)
  * +---------------------------------------------+------------------------------------------+
  * | logData: PartitionEntryHeader (protobuf)    | stateMachineData: record batches         |
- * |   version = 1                               |   append 0's batches | append 1's | ...   |
- * |   append_time_ms                            |   (Kafka batch v2, back to back)         |
+ * |   version = 2                               |   append 0's batches | append 1's | ...   |
+ * |   append_time_ms, producer_id_expiration_ms |   (Kafka batch v2, back to back)         |
  * |   appends[i] = {record_count, batch_count,  |   never empty                            |
- * |     size_bytes, expected_end_offset, ...}   |                                          |
+ * |     size_bytes, expected_end_offset,        |                                          |
+ * |     producer_id, producer_epoch,            |                                          |
+ * |     base_sequence, key_conditions[]}        |                                          |
  * +---------------------------------------------+------------------------------------------+
- *   kept in the Raft log file (tens of bytes)     written once, into the partition's segment
+ *   kept in the Raft log file (tens of bytes,     written once, into the partition's segment
+ *   plus the keys of key conditions)
  * </pre>
  *
- * <p>Versions: 1 — appends with record/batch counts, sizes, expected end offset, leader append
- * time, producer placeholder. A reader accepts {@code [1, CURRENT_VERSION]} and refuses the rest.
+ * <p>Versions (comment every new one): 1 — appends with record/batch counts, sizes, expected end
+ * offset, leader append time, producer placeholder (not checked). 2 — producer fields checked
+ * (idempotence), key conditions, the leader's producer id expiry. A reader accepts
+ * {@code [1, CURRENT_VERSION]} and refuses the rest. See replication/FORMAT.md.
  *
- * <p><b>Offset rule</b> ({@link #decide}): starting from the partition's end offset when the
- * entry is written, appends are taken in order; a conditional append whose expected end offset
- * differs from the running end offset is rejected (writes nothing), every other append takes the
- * next {@code record_count} offsets. Every replica applies the same rule to the same sequence of
- * entries from the same anchor, so offsets are identical everywhere.
+ * <p><b>Decision rule</b> ({@link PartitionState#decide}): starting from the partition's end
+ * offset when the entry is written, appends are taken in order; each is checked (duplicate and
+ * sequence, then the partition condition, then key conditions) against the state left by the
+ * previous ones; an append that passes takes the next {@code record_count} offsets, any other
+ * writes nothing. Every replica applies the same rule to the same sequence of entries from the
+ * same snapshot, so offsets and outcomes are identical everywhere.
  *
  * <p><b>Data layouts</b> of the state machine data an entry may arrive with: the original (all
- * appends' bytes, as the leader built it), or compacted (only the accepted appends' bytes, as
- * {@code DataApi.read} serves them back from the segment), or, when no append was accepted, a
+ * appends' bytes, as the leader built it), or compacted (only the appended appends' bytes, as
+ * {@code DataApi.read} serves them back from the segment), or, when nothing was appended, a
  * one-byte placeholder (Ratis must never see empty state machine data).
  *
  * <p>Thread-safety: stateless.
@@ -40,7 +47,9 @@ final class PartitionEntryFormat {
 
     /** 1: the initial header. */
     static final int VERSION_1 = 1;
-    static final int CURRENT_VERSION = VERSION_1;
+    /** 2: producer fields checked (idempotence), key conditions, producer_id_expiration_ms. */
+    static final int VERSION_2 = 2;
+    static final int CURRENT_VERSION = VERSION_2;
 
     /** What stands in for the data of an entry none of whose appends was accepted. */
     static final ByteString PLACEHOLDER = ByteString.copyFrom(new byte[] {0});
@@ -49,19 +58,30 @@ final class PartitionEntryFormat {
     }
 
     /**
-     * Where an entry's appends land.
+     * What became of an entry's appends.
      *
      * @param baseOffset the end offset before the entry
      * @param endOffset the end offset after it
-     * @param accepted per append, whether it is written
-     * @param offsets per append: its first offset when accepted, the end offset it met when rejected
+     * @param outcomes per append
+     * @param offsets per append: its first offset when appended or a duplicate (the original's);
+     *     the end offset it met for a failed partition condition; the key's last offset (-1: none)
+     *     for a failed key condition; the end offset otherwise
+     * @param lastOffsets per append: its last offset when appended or a duplicate, else -1
+     * @param details per append: the expected sequence (out of order), the producer's last
+     *     sequence (old duplicate), its current epoch (fenced), the failed key condition's index
      */
-    record Decision(long baseOffset, long endOffset, boolean[] accepted, long[] offsets) {
+    record Decision(long baseOffset, long endOffset, PartitionAppendOutcome[] outcomes, long[] offsets,
+                    long[] lastOffsets, long[] details) {
+
+        /** Whether append {@code i} is written. */
+        boolean accepted(int i) {
+            return outcomes[i] == PartitionAppendOutcome.APPENDED;
+        }
 
         int acceptedCount() {
             int n = 0;
-            for (boolean a : accepted) {
-                n += a ? 1 : 0;
+            for (PartitionAppendOutcome o : outcomes) {
+                n += o == PartitionAppendOutcome.APPENDED ? 1 : 0;
             }
             return n;
         }
@@ -90,25 +110,6 @@ final class PartitionEntryFormat {
         return ByteString.copyFrom(header.toByteArray());
     }
 
-    /** The offset rule (see the class comment). */
-    static Decision decide(PartitionEntryHeader h, long endOffset) {
-        int n = h.getAppendsCount();
-        boolean[] accepted = new boolean[n];
-        long[] offsets = new long[n];
-        long end = endOffset;
-        for (int i = 0; i < n; i++) {
-            PartitionAppend a = h.getAppends(i);
-            offsets[i] = end;
-            if (a.getExpectedEndOffset() >= 0 && a.getExpectedEndOffset() != end) {
-                accepted[i] = false;
-            } else {
-                accepted[i] = true;
-                end += a.getRecordCount();
-            }
-        }
-        return new Decision(endOffset, end, accepted, offsets);
-    }
-
     static long totalBytes(PartitionEntryHeader h) {
         long total = 0;
         for (PartitionAppend a : h.getAppendsList()) {
@@ -120,7 +121,7 @@ final class PartitionEntryFormat {
     static long acceptedBytes(PartitionEntryHeader h, Decision d) {
         long total = 0;
         for (int i = 0; i < h.getAppendsCount(); i++) {
-            if (d.accepted()[i]) {
+            if (d.accepted(i)) {
                 total += h.getAppends(i).getSizeBytes();
             }
         }

@@ -154,7 +154,8 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                 TopicPartition tp = new TopicPartition(props.getProperty("topic"),
                         Integer.parseInt(props.getProperty("partition")));
                 PartitionSpec spec = new PartitionSpec(tp, props.getProperty("topic.id"),
-                        Path.of(props.getProperty("log.dir")), logConfig(topicConfigs));
+                        Path.of(props.getProperty("log.dir")), logConfig(topicConfigs),
+                        PartitionSpec.producerIdExpirationMs(topicConfigs));
                 specs.put(RaftIds.partitionGroupId(spec.topicId(), tp), spec);
             }
         }
@@ -238,11 +239,13 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                               Map<String, String> topicConfigs, boolean joinExisting) {
         RaftGroupId gid = RaftIds.partitionGroupId(topicId, tp);
         LogConfig cfg = logConfig(topicConfigs);
+        long producerIdExpirationMs = PartitionSpec.producerIdExpirationMs(topicConfigs);
         try {
             PartitionSpec existing = specs.get(gid);
             if (existing != null && isHosted(gid)) {
-                if (!existing.config().equals(cfg)) {
-                    PartitionSpec updated = new PartitionSpec(tp, topicId, existing.logDir(), cfg);
+                if (!existing.config().equals(cfg) || existing.producerIdExpirationMs() != producerIdExpirationMs) {
+                    PartitionSpec updated = new PartitionSpec(tp, topicId, existing.logDir(), cfg,
+                            producerIdExpirationMs);
                     writeSpec(gid, updated, topicConfigs);
                     specs.put(gid, updated);
                     PartitionStateMachine sm = machines.get(gid);
@@ -254,7 +257,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                 return;
             }
             Path logDir = existing != null ? existing.logDir() : chooseLogDir(tp, topicId);
-            PartitionSpec spec = new PartitionSpec(tp, topicId, logDir, cfg);
+            PartitionSpec spec = new PartitionSpec(tp, topicId, logDir, cfg, producerIdExpirationMs);
             writeSpec(gid, spec, topicConfigs);
             specs.put(gid, spec);
             RaftGroup group = joinExisting ? RaftGroup.valueOf(gid) : RaftGroup.valueOf(gid, RaftIds.peers(brokers));

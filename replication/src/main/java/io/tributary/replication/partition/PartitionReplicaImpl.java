@@ -10,7 +10,14 @@ import io.tributary.record.RecordBatch;
 import io.tributary.record.RecordBatchFormat;
 import io.tributary.replication.AppendRequest;
 import io.tributary.replication.AppendResult;
+import io.tributary.replication.DuplicateSequenceException;
 import io.tributary.replication.ExpectedOffsetMismatchException;
+import io.tributary.replication.InvalidProducerEpochException;
+import io.tributary.replication.OutOfOrderSequenceException;
+import io.tributary.replication.UnknownProducerIdException;
+import io.tributary.proto.internal.v1.PartitionAppendOutcome;
+import io.tributary.proto.internal.v1.PartitionAppendResult;
+import io.tributary.proto.internal.v1.PartitionKeyCondition;
 import io.tributary.replication.PartitionReplica;
 import io.tributary.replication.ReplicationException;
 import io.tributary.replication.ReplicationTimeoutException;
@@ -177,6 +184,20 @@ final class PartitionReplicaImpl implements PartitionReplica {
                 producerId = b.producerId();
                 producerEpoch = b.producerEpoch();
                 baseSequence = b.baseSequence();
+                if (producerId >= 0 && (producerEpoch < 0 || baseSequence < 0)) {
+                    throw new ReplicationException("append to " + tp + ": batch 0 of idempotent producer " + producerId
+                            + " has epoch " + producerEpoch + " and base sequence " + baseSequence
+                            + "; both must be at least 0", false);
+                }
+            } else if (b.producerId() != producerId || (producerId >= 0 && b.producerEpoch() != producerEpoch)) {
+                throw new ReplicationException("append to " + tp + ": batch " + batches + " has producer id "
+                        + b.producerId() + " epoch " + b.producerEpoch() + " but batch 0 has " + producerId + " epoch "
+                        + producerEpoch + ": the batches of one append belong to one producer", false);
+            } else if (producerId >= 0 && b.baseSequence() != PartitionState.addSequence(baseSequence, records)) {
+                throw new ReplicationException("append to " + tp + ": batch " + batches + " of producer " + producerId
+                        + " starts at sequence " + b.baseSequence() + " but the batches before it end at "
+                        + PartitionState.addSequence(baseSequence, records - 1)
+                        + ": the batches of one append have consecutive sequences", false);
             }
             records += b.recordCount();
             batches++;
@@ -186,11 +207,27 @@ final class PartitionReplicaImpl implements PartitionReplica {
             throw new ReplicationException("append to " + tp + " of " + buf.limit()
                     + " bytes is larger than one Raft entry may be", false);
         }
-        PartitionAppend h = PartitionAppend.newBuilder().setRecordCount(records).setBatchCount(batches)
+        PartitionAppend.Builder h = PartitionAppend.newBuilder().setRecordCount(records).setBatchCount(batches)
                 .setSizeBytes(buf.limit()).setExpectedEndOffset(request.expectedEndOffset() >= 0
                         ? request.expectedEndOffset() : -1)
-                .setProducerId(producerId).setProducerEpoch(producerEpoch).setBaseSequence(baseSequence).build();
-        return new Append(buf, request, h);
+                .setProducerId(producerId).setProducerEpoch(producerEpoch).setBaseSequence(baseSequence);
+        List<AppendRequest.KeyCondition> conditions = request.keyConditions();
+        if (conditions.size() > AppendRequest.MAX_KEY_CONDITIONS) {
+            throw new ReplicationException("append to " + tp + " has " + conditions.size() + " key conditions; at most "
+                    + AppendRequest.MAX_KEY_CONDITIONS + " are allowed", false);
+        }
+        long keyBytes = 0;
+        for (AppendRequest.KeyCondition c : conditions) {
+            byte[] key = c.key();
+            keyBytes += key.length;
+            h.addKeyConditions(PartitionKeyCondition.newBuilder().setKey(com.google.protobuf.ByteString.copyFrom(key))
+                    .setExpectedLastOffset(c.expectedLastOffset()));
+        }
+        if (keyBytes > AppendRequest.MAX_KEY_CONDITION_BYTES) {
+            throw new ReplicationException("append to " + tp + " has " + keyBytes + " bytes of keys in its key"
+                    + " conditions; at most " + AppendRequest.MAX_KEY_CONDITION_BYTES + " are allowed", false);
+        }
+        return new Append(buf, request, h.build());
     }
 
     private void scheduleDrainLocked() {
@@ -250,7 +287,8 @@ final class PartitionReplicaImpl implements PartitionReplica {
     private void submit(List<Append> appends) {
         PartitionEntryHeader.Builder hb = PartitionEntryHeader.newBuilder()
                 .setVersion(PartitionEntryFormat.CURRENT_VERSION)
-                .setAppendTimeMs(System.currentTimeMillis());
+                .setAppendTimeMs(System.currentTimeMillis())
+                .setProducerIdExpirationMs(sm.spec().producerIdExpirationMs());
         ByteString data;
         if (appends.size() == 1) {
             data = UnsafeByteOperations.unsafeWrap(appends.get(0).batches.duplicate());
@@ -342,7 +380,8 @@ final class PartitionReplicaImpl implements PartitionReplica {
             for (int i = 0; i < appends.size(); i++) {
                 Append a = appends.get(i);
                 if (!a.request.acksAll()) {
-                    complete(a, i, d.accepted()[i], d.offsets()[i], sm.log().logStartOffset());
+                    complete(a, i, d.outcomes()[i], d.offsets()[i], d.lastOffsets()[i], d.details()[i],
+                            sm.log().logStartOffset());
                 }
             }
         }
@@ -350,7 +389,8 @@ final class PartitionReplicaImpl implements PartitionReplica {
         @Override
         public void onApplied(PartitionEntryFormat.Decision d, long logStartOffset) {
             for (int i = 0; i < appends.size(); i++) {
-                complete(appends.get(i), i, d.accepted()[i], d.offsets()[i], logStartOffset);
+                complete(appends.get(i), i, d.outcomes()[i], d.offsets()[i], d.lastOffsets()[i], d.details()[i],
+                        logStartOffset);
             }
         }
 
@@ -365,23 +405,43 @@ final class PartitionReplicaImpl implements PartitionReplica {
                 throw new ReplicationException("unreadable append result of " + tp, false, e);
             }
             for (int i = 0; i < appends.size() && i < r.getResultsCount(); i++) {
-                complete(appends.get(i), i, r.getResults(i).getAccepted(), r.getResults(i).getOffset(),
+                PartitionAppendResult ri = r.getResults(i);
+                complete(appends.get(i), i, ri.getOutcome(), ri.getOffset(), ri.getLastOffset(), ri.getDetail(),
                         r.getLogStartOffset());
             }
         }
 
-        private void complete(Append a, int i, boolean accepted, long offset, long logStart) {
+        private void complete(Append a, int i, PartitionAppendOutcome outcome, long offset, long lastOffset,
+                              long detail, long logStart) {
             if (a.future.isDone()) {
                 return;
             }
-            if (!accepted) {
-                a.future.completeExceptionally(new ExpectedOffsetMismatchException(tp,
-                        header.getAppends(i).getExpectedEndOffset(), offset));
-                return;
+            PartitionAppend h = header.getAppends(i);
+            int lastSequence = PartitionState.addSequence(h.getBaseSequence(), h.getRecordCount() - 1);
+            switch (outcome) {
+                case APPENDED -> {
+                    long appendTime = sm.log().config().logAppendTime() ? header.getAppendTimeMs() : -1;
+                    a.future.complete(new AppendResult(offset, lastOffset, appendTime, logStart, false));
+                }
+                case DUPLICATE -> a.future.complete(new AppendResult(offset, lastOffset, -1, logStart, true));
+                case END_OFFSET_MISMATCH -> a.future.completeExceptionally(new ExpectedOffsetMismatchException(tp,
+                        h.getExpectedEndOffset(), offset));
+                case KEY_OFFSET_MISMATCH -> {
+                    PartitionKeyCondition c = h.getKeyConditions((int) detail);
+                    a.future.completeExceptionally(new ExpectedOffsetMismatchException(tp, c.getKey().toByteArray(),
+                            c.getExpectedLastOffset(), offset));
+                }
+                case OUT_OF_ORDER_SEQUENCE -> a.future.completeExceptionally(new OutOfOrderSequenceException(tp,
+                        h.getProducerId(), h.getProducerEpoch(), (int) detail, h.getBaseSequence()));
+                case DUPLICATE_SEQUENCE -> a.future.completeExceptionally(new DuplicateSequenceException(tp,
+                        h.getProducerId(), h.getProducerEpoch(), h.getBaseSequence(), (int) detail));
+                case INVALID_PRODUCER_EPOCH -> a.future.completeExceptionally(new InvalidProducerEpochException(tp,
+                        h.getProducerId(), h.getProducerEpoch(), (int) detail));
+                case UNKNOWN_PRODUCER_ID -> a.future.completeExceptionally(new UnknownProducerIdException(tp,
+                        h.getProducerId(), h.getProducerEpoch(), h.getBaseSequence()));
+                default -> a.future.completeExceptionally(new ReplicationException("append to " + tp
+                        + " has an outcome this broker does not know: " + outcome, false));
             }
-            long last = offset + header.getAppends(i).getRecordCount() - 1;
-            long appendTime = sm.log().config().logAppendTime() ? header.getAppendTimeMs() : -1;
-            a.future.complete(new AppendResult(offset, last, appendTime, logStart));
         }
 
         void onNotLeader() {

@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * <pre>
  * &lt;raft storage&gt;/&lt;group uuid&gt;/sm/
  *   snapshot-&lt;term&gt;_&lt;index&gt;/
- *     snapshot.meta                 PartitionSnapshotMeta (protobuf, version 2; 1 is read)
+ *     snapshot.meta                 PartitionSnapshotMeta (protobuf, version 3; 1 and 2 are read)
+ *     state.bin                     producer state and key index (PartitionStateFormat; version 3)
  *     00000000000000000000.log      hard link to a segment file of the partition log;
  *     00000000000000012345.log      only its first meta.segments[i].size_bytes bytes belong
  *                                   to the snapshot (whole batches ending at meta.offset)
@@ -63,7 +64,9 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
     static final int META_VERSION_1 = 1;
     /** 2: the offsets of the Raft entries at or below the snapshot index (entry_offsets_*). */
     static final int META_VERSION_2 = 2;
-    static final int META_CURRENT_VERSION = META_VERSION_2;
+    /** 3: the state file (producer state, key index: {@link PartitionStateFormat}), state_file_bytes. */
+    static final int META_VERSION_3 = 3;
+    static final int META_CURRENT_VERSION = META_VERSION_3;
 
     private volatile Path smDir;
     private volatile Loaded latest;
@@ -182,6 +185,14 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
         }
         List<FileInfo> files = new ArrayList<>();
         files.add(new FileInfo(dir.resolve(META_FILE), null));
+        if (meta.getVersion() >= META_VERSION_3) {
+            Path state = dir.resolve(PartitionStateFormat.FILE);
+            if (!Files.exists(state) || Files.size(state) != meta.getStateFileBytes()) {
+                throw new IOException("snapshot state file " + state + " is missing or not " + meta.getStateFileBytes()
+                        + " bytes long");
+            }
+            files.add(new FileInfo(state, null));
+        }
         for (PartitionSnapshotSegment s : meta.getSegmentsList()) {
             Path f = dir.resolve(segmentFileName(s.getBaseOffset()));
             if (!Files.exists(f) || Files.size(f) < s.getSizeBytes()) {
@@ -192,6 +203,17 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
         return new Loaded(dir, meta, new FileListSnapshotInfo(files, meta.getRaftTerm(), meta.getRaftIndex()));
     }
 
+    /**
+     * The state (producer state, key index) of a snapshot, or null for a version 1 or 2 snapshot,
+     * which has none (the caller rebuilds the key index from the log).
+     */
+    static PartitionState loadState(Loaded snapshot) throws IOException {
+        if (snapshot.meta().getVersion() < META_VERSION_3) {
+            return null;
+        }
+        return PartitionStateFormat.read(snapshot.dir().resolve(PartitionStateFormat.FILE));
+    }
+
     static String segmentFileName(long baseOffset) {
         return String.format("%020d.log", baseOffset);
     }
@@ -200,8 +222,8 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
      * Takes a snapshot of {@code log} at {@code offset} (the end of the entry at {@code ti}): links
      * every segment holding records below the offset and records how many of its bytes belong.
      */
-    synchronized Loaded create(TermIndex ti, long offset, Log log, String topicId, EntryOffsetList entryOffsets)
-            throws IOException {
+    synchronized Loaded create(TermIndex ti, long offset, Log log, String topicId, EntryOffsetList entryOffsets,
+                               PartitionState state) throws IOException {
         String name = DIR_PREFIX + ti.getTerm() + "_" + ti.getIndex();
         Path dir = smDir.resolve(name);
         Path tmp = smDir.resolve(name + ".tmp");
@@ -240,6 +262,7 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
             deleteRecursively(tmp);
             throw new IOException("a segment of " + log.dir() + " changed while taking a snapshot: " + e.getMessage(), e);
         }
+        meta.setStateFileBytes(PartitionStateFormat.write(state, tmp.resolve(PartitionStateFormat.FILE)));
         Path metaFile = tmp.resolve(META_FILE);
         try (FileChannel ch = FileChannel.open(metaFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer b = ByteBuffer.wrap(meta.build().toByteArray());

@@ -59,9 +59,14 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * ({@link PartitionEntryFormat#decide}); a segment that is ahead of the Raft log (the log was
  * flushed, the Raft log entry was not) is truncated to the end of the last Raft entry.
  *
- * <h2>Conditional appends</h2>
- * Decided in {@link #write} from the log end offset, identically on every replica: a mismatch
- * writes nothing and the reply carries the end offset it met.
+ * <h2>Decisions: idempotence and conditional appends</h2>
+ * Decided in {@link #write} from the log end offset and the {@link PartitionState} (producer
+ * state, key index), identically on every replica ({@link PartitionState#decide}): a duplicate,
+ * a sequence or epoch error, or a failed condition writes nothing, and the reply says why. The
+ * decision of each entry is kept until it is applied; the state's changes can be undone while
+ * the entry is uncommitted ({@link #truncate}). After a restart the state is the snapshot's
+ * ({@code state.bin}) and the entries after it are decided again while the offsets are rebuilt,
+ * reading the records' keys back from the partition log.
  *
  * <p><b>Design note (snapshots and catch-up).</b> A snapshot is the applied (index, term), the
  * offset it maps to, the log start offset, and hard links to the segment files with the byte
@@ -125,6 +130,12 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     private volatile PartitionSpec spec;
     private final PartitionSnapshotStorage storage = new PartitionSnapshotStorage();
     private final ConcurrentSkipListMap<Long, EntryOffsets> entries = new ConcurrentSkipListMap<>();
+    /** The decisions of entries written (or rebuilt) and not yet applied, by Raft index. */
+    private final ConcurrentSkipListMap<Long, PartitionEntryFormat.Decision> decisions = new ConcurrentSkipListMap<>();
+    /** Guards {@link #state}; taken after this object's lock when both are needed, never before. */
+    private final Object stateLock = new Object();
+    /** Producer state and key index as of the last entry written to the Raft log here. */
+    private PartitionState state = new PartitionState();
     private final ConcurrentSkipListMap<Long, Queue<CompletableFuture<Long>>> hwWaiters = new ConcurrentSkipListMap<>();
     /** The callbacks of transactions started here, by Raft client call id. */
     private final Map<Long, EntryCallbacks> pendingByCallId = new java.util.concurrent.ConcurrentHashMap<>();
@@ -172,11 +183,46 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             } else {
                 anchorOffset = 0;
             }
+            PartitionState loaded = snapshotState(snap, log);
+            synchronized (stateLock) {
+                state = loaded;
+            }
             highWatermark = Math.min(anchorOffset, log.logEndOffset());
             updateCompaction(log);
             LOG.info("{}: partition {} opened, log [{}, {}), snapshot {} at offset {}", getId(), spec.topicPartition(),
                     log.logStartOffset(), log.logEndOffset(), snap == null ? "none" : anchor, anchorOffset);
         }, IOException.class);
+    }
+
+    /**
+     * The state of a snapshot: its state file, or for a snapshot written before state files
+     * existed (meta version 1 and 2) no producer and a key index rebuilt from the log below the
+     * snapshot offset; without a snapshot, the empty state (the Raft log holds every entry).
+     */
+    private PartitionState snapshotState(PartitionSnapshotStorage.Loaded snap, Log l) throws IOException {
+        if (snap == null) {
+            return new PartitionState();
+        }
+        PartitionState s = PartitionSnapshotStorage.loadState(snap);
+        if (s != null) {
+            return s;
+        }
+        long to = Math.min(snap.meta().getOffset(), l.logEndOffset());
+        LOG.warn("{}: partition {} snapshot {} (meta version {}) has no producer state: producers start unknown, the"
+                + " key index is rebuilt from the log [{}, {})", getId(), spec.topicPartition(), snap.termIndex(),
+                snap.meta().getVersion(), l.logStartOffset(), to);
+        PartitionState rebuilt = new PartitionState();
+        PartitionRecords.fromLog(l, l.logStartOffset(), to, (key, tombstone, offset) -> {
+            if (key == null) {
+                return;
+            }
+            if (tombstone) {
+                rebuilt.keys.remove(PartitionState.Key.of(key));
+            } else {
+                rebuilt.keys.put(PartitionState.Key.of(key), offset);
+            }
+        });
+        return rebuilt;
     }
 
     private Log openLog() throws IOException {
@@ -234,9 +280,14 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 if (snap.meta().getLogStartOffset() > fresh.logStartOffset()) {
                     fresh.advanceLogStartOffset(snap.meta().getLogStartOffset());
                 }
+                PartitionState installed = snapshotState(snap, fresh);
                 log = fresh;
                 updateCompaction(fresh);
                 entries.clear();
+                decisions.clear();
+                synchronized (stateLock) {
+                    state = installed;
+                }
                 offsetsKnownFromIndex = snap.meta().getRaftIndex() + 1;
                 anchor = snap.termIndex();
                 anchorOffset = offset;
@@ -309,8 +360,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             throw new IllegalStateException("partition " + spec.topicPartition() + ": no Raft division", e);
         }
         boolean retry = false;
-        Map<Long, EntryOffsets> rebuilt = new java.util.TreeMap<>();
-        long next = fromOffset;
+        Map<Long, PartitionEntryHeader> headers = new java.util.TreeMap<>();
         long first = Math.max(from.getIndex() + 1, raftLog.getStartIndex());
         TermIndex last = raftLog.getLastEntryTermIndex();
         long lastIndex = last == null ? -1 : last.getIndex();
@@ -325,10 +375,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             if (e == null || !e.hasStateMachineLogEntry()) {
                 continue;
             }
-            PartitionEntryHeader h = PartitionEntryFormat.parse(e.getStateMachineLogEntry().getLogData());
-            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, next);
-            rebuilt.put(i, new EntryOffsets(next, d.endOffset()));
-            next = d.endOffset();
+            headers.put(i, PartitionEntryFormat.parse(e.getStateMachineLogEntry().getLogData()));
         }
         synchronized (this) {
             if (recovered) {
@@ -338,6 +385,22 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 retry = true;
             } else {
             Log l = log;
+            // Decide the entries again from the snapshot's state, reading the appended records'
+            // keys back from the partition log (write() put them there before the restart).
+            Map<Long, EntryOffsets> rebuilt = new java.util.TreeMap<>();
+            Map<Long, PartitionEntryFormat.Decision> rebuiltDecisions = new java.util.TreeMap<>();
+            long next = fromOffset;
+            synchronized (stateLock) {
+                for (Map.Entry<Long, PartitionEntryHeader> he : headers.entrySet()) {
+                    PartitionEntryHeader h = he.getValue();
+                    PartitionEntryFormat.Decision d = state.decide(he.getKey(), h, next, (i, firstOffset, sink) ->
+                            PartitionRecords.fromLog(l, firstOffset, firstOffset + h.getAppends(i).getRecordCount(),
+                                    sink));
+                    rebuilt.put(he.getKey(), new EntryOffsets(next, d.endOffset()));
+                    rebuiltDecisions.put(he.getKey(), d);
+                    next = d.endOffset();
+                }
+            }
             long end = l.logEndOffset();
             if (end > next) {
                 LOG.warn("{}: partition log {} ends at {}, past the last Raft entry (offset {}); truncating it",
@@ -352,6 +415,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                 l.truncateFullyAndStartAt(next);
             }
             entries.putAll(rebuilt);
+            decisions.putAll(rebuiltDecisions);
             offsetsKnownFromIndex = from.getIndex() + 1;
             restoreSnapshotEntryOffsets(from, fromOffset, raftLog.getStartIndex());
             recovered = true;
@@ -450,14 +514,30 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             ByteString data = entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
             Log l = log;
             long end = l.logEndOffset();
-            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, end);
-            appendAccepted(l, h, d, data, entry.getTerm());
+            PartitionEntryFormat.Decision d;
+            synchronized (stateLock) {
+                try {
+                    d = state.decide(entry.getIndex(), h, end, PartitionRecords.fromEntryData(h, data));
+                } catch (RuntimeException ex) {
+                    state.undoFrom(entry.getIndex());
+                    throw ex;
+                }
+            }
+            try {
+                appendAccepted(l, h, d, data, entry.getTerm());
+            } catch (RuntimeException ex) {
+                synchronized (stateLock) {
+                    state.undoFrom(entry.getIndex());
+                }
+                throw ex;
+            }
             if (l.logEndOffset() != d.endOffset()) {
                 throw new IllegalStateException("partition " + spec.topicPartition() + " entry " + entry.getIndex()
                         + " should end at offset " + d.endOffset() + " but the log ends at " + l.logEndOffset()
                         + " (header record counts disagree with the batches)");
             }
             entries.put(entry.getIndex(), new EntryOffsets(d.baseOffset(), d.endOffset()));
+            decisions.put(entry.getIndex(), d);
             if (trx != null && trx.getStateMachineContext() instanceof EntryCallbacks cb) {
                 notifyCallback(entry.getIndex(), () -> cb.onWritten(d));
             }
@@ -491,7 +571,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
             int position = 0;
             for (int i = 0; i < h.getAppendsCount(); i++) {
                 int size = h.getAppends(i).getSizeBytes();
-                if (d.accepted()[i]) {
+                if (d.accepted(i)) {
                     l.append(writableCopy(data, position, size), epoch);
                 }
                 position += size;
@@ -530,6 +610,10 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
                         spec.topicPartition(), index, offset);
                 log.truncateTo(offset);
                 entries.tailMap(index, true).clear();
+            }
+            decisions.tailMap(index, true).clear();
+            synchronized (stateLock) {
+                state.undoFrom(index);
             }
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
@@ -588,9 +672,15 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         try {
             ensureRecovered();
             PartitionEntryHeader h = PartitionEntryFormat.parse(e.getStateMachineLogEntry().getLogData());
-            EntryOffsets o = entries.get(e.getIndex());
-            long base = o != null ? o.baseOffset() : highWatermark;
-            PartitionEntryFormat.Decision d = PartitionEntryFormat.decide(h, base);
+            PartitionEntryFormat.Decision d = decisions.remove(e.getIndex());
+            if (d == null) {
+                throw new IllegalStateException("partition " + spec.topicPartition() + " has no decision for Raft entry "
+                        + e.getIndex() + " (it was neither written nor rebuilt here)");
+            }
+            decisions.headMap(e.getIndex()).clear();
+            synchronized (stateLock) {
+                state.applied(e.getIndex());
+            }
             updateLastAppliedTermIndex(e.getTerm(), e.getIndex());
             publishHighWatermark(d.endOffset());
             long logStart = log.logStartOffset();
@@ -610,9 +700,8 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         PartitionEntryResult.Builder b = PartitionEntryResult.newBuilder().setBaseOffset(d.baseOffset())
                 .setLogStartOffset(logStart);
         for (int i = 0; i < h.getAppendsCount(); i++) {
-            boolean ok = d.accepted()[i];
-            b.addResults(PartitionAppendResult.newBuilder().setAccepted(ok).setOffset(d.offsets()[i])
-                    .setLastOffset(ok ? d.offsets()[i] + h.getAppends(i).getRecordCount() - 1 : -1));
+            b.addResults(PartitionAppendResult.newBuilder().setAccepted(d.accepted(i)).setOffset(d.offsets()[i])
+                    .setLastOffset(d.lastOffsets()[i]).setOutcome(d.outcomes()[i]).setDetail(d.details()[i]));
         }
         return b.build();
     }
@@ -709,8 +798,12 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         try {
             ensureRecovered();
             long offset = highWatermark;
+            PartitionState at;
+            synchronized (stateLock) {
+                at = state.copyAt(applied.getIndex());
+            }
             PartitionSnapshotStorage.Loaded s = storage.create(applied, offset, log, spec.topicId(),
-                    entryOffsetsUpTo(applied.getIndex(), offset));
+                    entryOffsetsUpTo(applied.getIndex(), offset), at);
             LOG.info("{}: partition {} snapshot {} at offset {} ({} segment files)", getId(), spec.topicPartition(),
                     applied, offset, s.meta().getSegmentsCount());
         } catch (IOException | RuntimeException e) {
@@ -919,6 +1012,20 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
     io.tributary.proto.internal.v1.PartitionSnapshotMeta latestSnapshotMeta() {
         PartitionSnapshotStorage.Loaded l = storage.loadLatest();
         return l == null ? null : l.meta();
+    }
+
+    /** The offset of the key's last record in the state written here, -1 when it has none (for tests). */
+    long keyLastOffset(byte[] key) {
+        synchronized (stateLock) {
+            return state.lastOffsetOf(key);
+        }
+    }
+
+    /** The producer's state written here, or null (for tests). */
+    PartitionState.ProducerEntry producerState(long producerId) {
+        synchronized (stateLock) {
+            return state.producer(producerId);
+        }
     }
 
     /** How many snapshots this replica installed from a leader since it started. */
