@@ -1,24 +1,24 @@
 package io.tributary.client.producer;
 
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Bounds the bytes of records a producer holds ({@code buffer.memory}): {@code send} reserves a
  * record's bytes before buffering it and blocks while the budget is spent; the bytes come back when
- * the record's batch is acknowledged or fails. Waiters are served in arrival order (fair), so a
- * large record is not starved by small ones.
+ * the record's batch is acknowledged or fails. Waiters are served in arrival order (a newcomer
+ * queues behind them), so a large record is not starved by small ones.
  *
  * <p>Thread-safety: thread-safe.
  */
 final class MemoryLimiter {
 
     private final long capacity;
-    private final ReentrantLock lock = new ReentrantLock(true);
-    private final Condition released = lock.newCondition();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Waiting reservations, oldest first; only the head may take memory. */
+    private final ArrayDeque<Condition> waiters = new ArrayDeque<>();
     private long available;
-    private int waiters;
 
     MemoryLimiter(long capacity) {
         this.capacity = capacity;
@@ -30,7 +30,8 @@ final class MemoryLimiter {
     }
 
     /**
-     * Reserves {@code bytes} (at most the capacity), waiting up to {@code timeoutNanos}.
+     * Reserves {@code bytes} (at most the capacity), waiting up to {@code timeoutNanos} behind
+     * earlier waiters.
      *
      * @return false if the time ran out (nothing reserved)
      */
@@ -40,25 +41,27 @@ final class MemoryLimiter {
         }
         lock.lock();
         try {
-            if (available >= bytes && waiters == 0) {
+            if (waiters.isEmpty() && available >= bytes) {
                 available -= bytes;
                 return true;
             }
+            Condition turn = lock.newCondition();
+            waiters.addLast(turn);
             long left = timeoutNanos;
-            waiters++;
             try {
-                while (available < bytes) {
+                while (waiters.peekFirst() != turn || available < bytes) {
                     if (left <= 0) {
                         return false;
                     }
-                    left = released.awaitNanos(left);
+                    left = turn.awaitNanos(left);
                 }
                 available -= bytes;
                 return true;
             } finally {
-                waiters--;
-                if (available > 0) {
-                    released.signalAll();
+                waiters.remove(turn);
+                Condition next = waiters.peekFirst();
+                if (next != null && available > 0) {
+                    next.signal();
                 }
             }
         } finally {
@@ -73,7 +76,10 @@ final class MemoryLimiter {
         lock.lock();
         try {
             available = Math.min(capacity, available + bytes);
-            released.signalAll();
+            Condition next = waiters.peekFirst();
+            if (next != null) {
+                next.signal();
+            }
         } finally {
             lock.unlock();
         }
@@ -83,7 +89,7 @@ final class MemoryLimiter {
     boolean hasWaiters() {
         lock.lock();
         try {
-            return waiters > 0;
+            return !waiters.isEmpty();
         } finally {
             lock.unlock();
         }
@@ -96,9 +102,5 @@ final class MemoryLimiter {
         } finally {
             lock.unlock();
         }
-    }
-
-    static long toNanos(long ms) {
-        return TimeUnit.MILLISECONDS.toNanos(ms);
     }
 }
