@@ -439,6 +439,11 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
             CreatePartitionsResult.Builder r = CreatePartitionsResult.newBuilder().setTopic(np.getTopic());
             try {
                 TopicNames.validate(np.getTopic());
+                if (TopicNames.isInternal(np.getTopic())) {
+                    // A group's partition of __consumer_offsets is a hash modulo the partition count.
+                    throw new RequestException(ErrorCode.POLICY_VIOLATION, "topic '" + np.getTopic() + "' is internal:"
+                            + " its partition count cannot change");
+                }
                 TopicInfo info = ctx.topic(np.getTopic());
                 int current = info.partitions().size();
                 if (np.getTotalCount() <= current || np.getTotalCount() > MAX_PARTITIONS) {

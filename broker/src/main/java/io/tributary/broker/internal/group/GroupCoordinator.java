@@ -180,7 +180,8 @@ public final class GroupCoordinator implements AutoCloseable {
         long start = System.nanoTime();
         s.appendMarker().whenComplete((upTo, err) -> {
             if (err != null) {
-                s.fail(err);
+                // A leader elected a moment ago refuses appends until it has committed in its term.
+                s.fail(err, !(unwrap(err) instanceof io.tributary.replication.NotLeaderException));
                 return;
             }
             try {

@@ -113,9 +113,18 @@ final class GroupShard {
 
     /** Stops serving after a failure (a failed write, a failed load); the coordinator reloads. */
     synchronized void fail(Throwable cause) {
+        fail(cause, true);
+    }
+
+    /** As {@link #fail(Throwable)}; {@code warn} false logs at DEBUG (an expected, retried failure). */
+    synchronized void fail(Throwable cause, boolean warn) {
         if (state == State.ACTIVE || state == State.LOADING) {
-            LOG.warn("__consumer_offsets-{}: stops coordinating after a failure, reloading: {}", partition,
-                    cause.toString());
+            if (warn) {
+                LOG.warn("__consumer_offsets-{}: stops coordinating after a failure, reloading: {}", partition,
+                        cause.toString());
+            } else {
+                LOG.debug("__consumer_offsets-{}: load failed, retrying: {}", partition, cause.toString());
+            }
             setState(State.FAILED);
             groups.clear();
         }

@@ -294,6 +294,10 @@ class GroupServiceIT {
         var d = cluster.admin(1).deleteTopics(DeleteTopicsRequest.newBuilder().addNames(GroupCoordinator.TOPIC)
                 .build()).getTopics(0);
         assertThat(d.getError().getCode()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+        var grow = cluster.admin(1).createPartitions(io.tributary.proto.v1.CreatePartitionsRequest.newBuilder()
+                .addTopics(io.tributary.proto.v1.NewPartitions.newBuilder().setTopic(GroupCoordinator.TOPIC)
+                        .setTotalCount(4)).build()).getTopics(0);
+        assertThat(grow.getError().getCode()).isEqualTo(ErrorCode.POLICY_VIOLATION);
     }
 
     @Test
