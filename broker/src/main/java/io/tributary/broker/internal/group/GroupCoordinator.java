@@ -62,6 +62,8 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Wait this long before reloading a partition whose load or write failed. */
     static final long RELOAD_BACKOFF_MS = 250;
     static final long CREATE_RETRY_MS = 1_000;
+    /** A load still unfinished after this is started again. */
+    static final long LOAD_TIMEOUT_MS = 60_000;
     static final int SEGMENT_BYTES = 100 * 1024 * 1024;
     public static final int MAX_GROUP_ID_LENGTH = 255;
 
@@ -74,6 +76,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final AtomicBoolean creating = new AtomicBoolean();
     private volatile long lastCreateNs = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(CREATE_RETRY_MS);
     private long metadataVersion = Long.MIN_VALUE;
+    private long lastTickWarningNs = System.nanoTime() - TimeUnit.SECONDS.toNanos(10);
     private volatile boolean closed;
 
     public GroupCoordinator(BrokerContext ctx, GroupConfig config, PeerClients peers) {
@@ -131,7 +134,11 @@ public final class GroupCoordinator implements AutoCloseable {
             }
             shards.keySet().removeIf(p -> p >= n);
         } catch (RuntimeException e) {
-            LOG.warn("group coordinator tick failed", e);
+            long now = System.nanoTime();
+            if (now - lastTickWarningNs > TimeUnit.SECONDS.toNanos(10)) {
+                lastTickWarningNs = now;
+                LOG.warn("group coordinator tick failed (logged at most every 10 s)", e);
+            }
         }
     }
 
@@ -156,9 +163,10 @@ public final class GroupCoordinator implements AutoCloseable {
             }
             return;
         }
+        long inState = s == null ? 0 : System.nanoTime() - s.stateSinceNs();
         boolean reload = s == null || s.replica != replica.get() || s.leaderEpoch != epoch
-                || (s.state() == GroupShard.State.FAILED
-                    && System.nanoTime() - s.stateSinceNs() > TimeUnit.MILLISECONDS.toNanos(RELOAD_BACKOFF_MS));
+                || (s.state() == GroupShard.State.FAILED && inState > TimeUnit.MILLISECONDS.toNanos(RELOAD_BACKOFF_MS))
+                || (s.state() == GroupShard.State.LOADING && inState > TimeUnit.MILLISECONDS.toNanos(LOAD_TIMEOUT_MS));
         if (reload) {
             if (s != null) {
                 s.close();
@@ -178,7 +186,13 @@ public final class GroupCoordinator implements AutoCloseable {
         LOG.info("broker {} becomes the coordinator of the groups of {}-{} (term {}): loading", ctx.nodeId(), TOPIC,
                 s.partition, s.leaderEpoch);
         long start = System.nanoTime();
-        s.appendMarker().whenComplete((upTo, err) -> {
+        CompletableFuture<Long> marker;
+        try {
+            marker = s.appendMarker();
+        } catch (RuntimeException e) {
+            marker = CompletableFuture.failedFuture(e);
+        }
+        marker.whenComplete((upTo, err) -> {
             if (err != null) {
                 // A leader elected a moment ago refuses appends until it has committed in its term.
                 s.fail(err, !(unwrap(err) instanceof io.tributary.replication.NotLeaderException));

@@ -522,8 +522,9 @@ final class GroupShard {
         for (Member m : g.members.values()) {
             votes.merge(m.assignor.isEmpty() ? config.assignor() : m.assignor, 1, Integer::sum);
         }
+        votes.keySet().removeIf(name -> Assignors.byName(name) == null);
         int best = votes.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        if (votes.getOrDefault(g.assignor, 0) == best) {
+        if (best > 0 && votes.getOrDefault(g.assignor, 0) == best) {
             return g.assignor;
         }
         return votes.entrySet().stream().filter(e -> e.getValue() == best).map(Map.Entry::getKey).findFirst()

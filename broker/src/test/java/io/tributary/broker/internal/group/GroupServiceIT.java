@@ -327,6 +327,48 @@ class GroupServiceIT {
 
     @Test
     @Order(8)
+    void shouldRemoveAMemberThatDoesNotGiveUpRevokedPartitionsInTime() {
+        TestMember a = new TestMember(calls, "stubborn");
+        calls.call("stubborn", s -> s.joinGroup(JoinGroupRequest.newBuilder().setGroupId("stubborn")
+                .setMemberId(a.memberId).addTopics("events").setRebalanceTimeoutMs(1000).build()));
+        a.heartbeat();
+        assertThat(a.owned).hasSize(6);
+        Set<String> all = new TreeSet<>(a.owned);
+        TestMember b = new TestMember(calls, "stubborn");
+        b.join("", "events");
+        // a is asked to give up 3 partitions but keeps reporting them as owned.
+        HeartbeatRequest stubborn = HeartbeatRequest.newBuilder().setGroupId("stubborn").setMemberId(a.memberId)
+                .setGeneration(a.generation).addAllOwned(allOf(all)).build();
+        var r = calls.call("stubborn", s -> s.heartbeat(stubborn));
+        assertThat(r.getAssignment().getToRevokeCount()).isEqualTo(3);
+        // Reporting a partition that belongs to another member is fenced.
+        assertThat(GroupCalls.code(() -> b.calls.call("stubborn", s -> s.heartbeat(HeartbeatRequest.newBuilder()
+                .setGroupId("stubborn").setMemberId(b.memberId).setGeneration(b.generation)
+                .addOwned(tp("events", 0)).addOwned(tp("events", 5)).build()))))
+                .isEqualTo(ErrorCode.ILLEGAL_GENERATION);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            ErrorCode c = GroupCalls.code(() -> calls.call("stubborn", s -> s.heartbeat(stubborn.toBuilder()
+                    .setGeneration(r.getGeneration()).build())));
+            b.heartbeat();
+            return c == ErrorCode.UNKNOWN_MEMBER_ID;
+        });
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            b.heartbeat();
+            return b.owned.equals(all);
+        });
+        b.leave();
+    }
+
+    static List<TopicPartition> allOf(Set<String> names) {
+        List<TopicPartition> out = new java.util.ArrayList<>();
+        for (String n : names) {
+            out.add(tp(n.substring(0, n.lastIndexOf('-')), Integer.parseInt(n.substring(n.lastIndexOf('-') + 1))));
+        }
+        return out;
+    }
+
+    @Test
+    @Order(20)
     void shouldKeepMembersAndOffsetsAcrossARestart() {
         TestMember a = new TestMember(calls, "restart");
         TestMember b = new TestMember(calls, "restart");
