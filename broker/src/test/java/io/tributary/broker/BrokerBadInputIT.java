@@ -213,10 +213,97 @@ class BrokerBadInputIT {
     }
 
     @Test
-    void produceShouldRefuseUnsupportedKeyConditions() {
+    void produceShouldRefuseBadKeyConditions() {
         assertProduceRefused(data(TOPIC, 0, TestBatches.batch("x", 1)).toBuilder().addExpectedKeyOffsets(KeyCondition
-                .newBuilder().setKey(ByteString.copyFromUtf8("k")).setExpectedLastOffset(-1)).build(),
-                ErrorCode.INVALID_REQUEST, "expected_key_offsets");
+                .newBuilder().setKey(ByteString.copyFromUtf8("k")).setExpectedLastOffset(-2)).build(),
+                ErrorCode.INVALID_REQUEST, "expected_key_offsets[0].expected_last_offset -2");
+        PartitionProduceData.Builder many = data(TOPIC, 0, TestBatches.batch("x", 1)).toBuilder();
+        for (int i = 0; i < 1025; i++) {
+            many.addExpectedKeyOffsets(KeyCondition.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
+                    .setExpectedLastOffset(-1));
+        }
+        assertProduceRefused(many.build(), ErrorCode.INVALID_REQUEST, "1025 key conditions");
+    }
+
+    static byte[] keyed(long pid, int epoch, int seq, String key, String value) {
+        io.tributary.record.RecordBatchBuilder b = new io.tributary.record.RecordBatchBuilder(
+                io.tributary.record.Compression.NONE, Integer.MAX_VALUE);
+        if (pid >= 0) {
+            b.producer(pid, (short) epoch, seq);
+        }
+        b.append(System.currentTimeMillis(), key == null ? null : java.nio.ByteBuffer.wrap(key.getBytes(
+                java.nio.charset.StandardCharsets.UTF_8)), value == null ? null : java.nio.ByteBuffer.wrap(
+                        value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        java.nio.ByteBuffer buf = b.build().buffer();
+        byte[] out = new byte[buf.remaining()];
+        buf.duplicate().get(out);
+        return out;
+    }
+
+    static PartitionProduceData withKeyCondition(PartitionProduceData d, String key, long expected) {
+        return d.toBuilder().addExpectedKeyOffsets(KeyCondition.newBuilder().setKey(ByteString.copyFromUtf8(key))
+                .setExpectedLastOffset(expected)).build();
+    }
+
+    @Test
+    void produceShouldReportAKeyConditionMismatchWithTheActualOffsetAndTheKey() {
+        cluster.createTopic("keyed", 1, 1, Map.of());
+        PartitionProduceData first = withKeyCondition(data("keyed", 0, keyed(-1, 0, 0, "order-1", "created")),
+                "order-1", -1);
+        PartitionProduceResult ok = cluster.produceRetrying(1, ProduceRequest.newBuilder().addPartitions(first).build())
+                .getPartitions(0);
+        assertThat(ok.hasError()).as("%s", ok.getError()).isFalse();
+        long at = ok.getBaseOffset();
+        PartitionProduceResult stale = produceOne(first); // expects no record: there is one now
+        assertError(stale.getError(), ErrorCode.EXPECTED_OFFSET_MISMATCH, "order-1", "nothing was written");
+        assertThat(stale.getError().getActualOffset()).isEqualTo(at);
+        assertThat(stale.getError().getMismatchedKey().toStringUtf8()).isEqualTo("order-1");
+        assertThat(stale.getError().getRetriable()).isFalse();
+        assertThat(stale.getBaseOffset()).isEqualTo(-1);
+        PartitionProduceResult next = produceOne(withKeyCondition(data("keyed", 0,
+                keyed(-1, 0, 0, "order-1", "paid")), "order-1", at));
+        assertThat(next.hasError()).as("%s", next.getError()).isFalse();
+        assertThat(next.getBaseOffset()).isEqualTo(at + 1);
+        // A tombstone: the key has no record any more (-1), whatever compaction does later.
+        produceOne(data("keyed", 0, keyed(-1, 0, 0, "order-1", null)));
+        PartitionProduceResult gone = produceOne(withKeyCondition(data("keyed", 0,
+                keyed(-1, 0, 0, "order-1", "again")), "order-1", at + 1));
+        assertError(gone.getError(), ErrorCode.EXPECTED_OFFSET_MISMATCH);
+        assertThat(gone.getError().getActualOffset()).isEqualTo(-1);
+        assertThat(latest("keyed", 0)).isEqualTo(at + 3);
+    }
+
+    @Test
+    void produceShouldAnswerDuplicatesAndMapSequenceAndEpochErrors() {
+        cluster.createTopic("idem", 1, 1, Map.of());
+        long pid = cluster.produce(1).initProducerId(InitProducerIdRequest.getDefaultInstance()).getProducer()
+                .getProducerId();
+        PartitionProduceData unit0 = data("idem", 0, keyed(pid, 0, 0, null, "a"));
+        PartitionProduceResult first = cluster.produceRetrying(1, ProduceRequest.newBuilder().addPartitions(unit0)
+                .build()).getPartitions(0);
+        assertThat(first.hasError()).as("%s", first.getError()).isFalse();
+        PartitionProduceResult dup = produceOne(unit0);
+        assertThat(dup.hasError()).as("a duplicate succeeds: %s", dup.getError()).isFalse();
+        assertThat(dup.getBaseOffset()).isEqualTo(first.getBaseOffset());
+        assertThat(latest("idem", 0)).isEqualTo(first.getBaseOffset() + 1);
+
+        PartitionProduceResult gap = produceOne(data("idem", 0, keyed(pid, 0, 5, null, "b")));
+        assertError(gap.getError(), ErrorCode.OUT_OF_ORDER_SEQUENCE, "expected sequence 1", "received 5");
+        assertThat(gap.getError().getRetriable()).isFalse();
+
+        assertThat(produceOne(data("idem", 0, keyed(pid, 1, 0, null, "c"))).hasError()).isFalse(); // new epoch
+        PartitionProduceResult fenced = produceOne(data("idem", 0, keyed(pid, 0, 1, null, "d")));
+        assertError(fenced.getError(), ErrorCode.INVALID_PRODUCER_EPOCH, "current epoch 1", "received 0");
+
+        long other = cluster.produce(1).initProducerId(InitProducerIdRequest.getDefaultInstance()).getProducer()
+                .getProducerId();
+        PartitionProduceResult unknown = produceOne(data("idem", 0, keyed(other, 0, 3, null, "e")));
+        assertError(unknown.getError(), ErrorCode.UNKNOWN_PRODUCER_ID, "InitProducerId");
+
+        PartitionProduceResult mixed = produceOne(data("idem", 0, TestBatches.concat(keyed(pid, 1, 1, null, "f"),
+                keyed(other, 0, 0, null, "g"))));
+        assertError(mixed.getError(), ErrorCode.INVALID_REQUEST, "one producer");
+        assertThat(latest("idem", 0)).isEqualTo(first.getBaseOffset() + 2);
     }
 
     @Test

@@ -12,7 +12,9 @@ import java.nio.ByteBuffer;
  * Checks the record batches of a produce request before anything is written: each is a whole
  * magic-2 batch whose length agrees with the bytes, whose CRC32C matches, whose record count and
  * offset deltas agree with its records (compressed batches are decompressed to check this), which
- * holds at least one record, and which is at most the topic's {@code max.message.bytes}. The
+ * holds at least one record, and which is at most the topic's {@code max.message.bytes}; the
+ * batches of one entry belong to one producer (id and epoch) with consecutive sequences when it is
+ * idempotent (the partition checks them as one unit). The
  * bytes are only read: nothing is decoded into objects that are kept, nothing is re-encoded.
  *
  * <p>Thread-safety: stateless.
@@ -28,7 +30,8 @@ public final class BatchValidator {
 
     /**
      * @param records the batches, back to back, from position to limit (not moved)
-     * @throws RequestException INVALID_REQUEST (empty), CORRUPT_BATCH, BATCH_TOO_LARGE
+     * @throws RequestException INVALID_REQUEST (empty, mixed producers, non-consecutive sequences), CORRUPT_BATCH,
+     *     BATCH_TOO_LARGE
      */
     public static Summary validate(ByteBuffer records, int maxMessageBytes, TopicPartition tp) {
         int start = records.position();
@@ -40,6 +43,9 @@ public final class BatchValidator {
         int position = start;
         int batches = 0;
         long count = 0;
+        long producerId = -1;
+        int producerEpoch = -1;
+        int nextSequence = -1;
         while (position < limit) {
             int at = position - start;
             int remaining = limit - position;
@@ -76,6 +82,33 @@ public final class BatchValidator {
             if (batch.isControl() || batch.isTransactional()) {
                 throw RequestException.invalidRequest("record batch at byte " + at + " for " + tp
                         + " is transactional or a control batch: transactions are not supported. Nothing was written");
+            }
+            if (batches == 0) {
+                producerId = batch.producerId();
+                producerEpoch = batch.producerEpoch();
+                if (producerId >= 0 && (producerEpoch < 0 || batch.baseSequence() < 0)) {
+                    throw RequestException.invalidRequest("record batch at byte " + at + " for " + tp
+                            + " has producer id " + producerId + " but epoch " + producerEpoch + " and base sequence "
+                            + batch.baseSequence() + ": an idempotent batch needs both >= 0. Nothing was written");
+                }
+                if (producerId < -1) {
+                    throw RequestException.invalidRequest("record batch at byte " + at + " for " + tp
+                            + " has producer id " + producerId + ": use -1 (not idempotent) or an id from"
+                            + " InitProducerId. Nothing was written");
+                }
+            } else if (batch.producerId() != producerId || (producerId >= 0 && batch.producerEpoch() != producerEpoch)) {
+                throw RequestException.invalidRequest("record batch at byte " + at + " for " + tp + " has producer id "
+                        + batch.producerId() + " epoch " + batch.producerEpoch() + " but the first batch has "
+                        + producerId + " epoch " + producerEpoch + ": the batches of one partition's entry belong to"
+                        + " one producer. Nothing was written");
+            } else if (producerId >= 0 && batch.baseSequence() != nextSequence) {
+                throw RequestException.invalidRequest("record batch at byte " + at + " for " + tp + " starts at"
+                        + " sequence " + batch.baseSequence() + " but the batches before it end just before "
+                        + nextSequence + ": the batches of one entry have consecutive sequences. Nothing was written");
+            }
+            if (producerId >= 0) {
+                int last = batch.lastSequence();
+                nextSequence = last == Integer.MAX_VALUE ? 0 : last + 1;
             }
             batches++;
             count += batch.recordCount();

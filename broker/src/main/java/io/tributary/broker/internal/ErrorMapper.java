@@ -15,7 +15,11 @@ import io.tributary.proto.v1.OffsetRange;
 import io.tributary.record.InvalidRecordBatchException;
 import io.tributary.replication.BrokerInfo;
 import io.tributary.replication.ClusterMetadata;
+import io.tributary.replication.DuplicateSequenceException;
 import io.tributary.replication.ExpectedOffsetMismatchException;
+import io.tributary.replication.InvalidProducerEpochException;
+import io.tributary.replication.OutOfOrderSequenceException;
+import io.tributary.replication.UnknownProducerIdException;
 import io.tributary.replication.NotLeaderException;
 import io.tributary.replication.PartitionInfo;
 import io.tributary.replication.ReplicationException;
@@ -73,9 +77,31 @@ public final class ErrorMapper {
             return notLeader(tp, nle.leaderId());
         }
         if (t instanceof ExpectedOffsetMismatchException m) {
+            if (m.isKeyCondition()) {
+                return detail(ErrorCode.EXPECTED_OFFSET_MISMATCH, m.getMessage() + "; nothing was written: re-read the"
+                        + " key's records and decide again")
+                        .toBuilder().setActualOffset(m.actualOffset())
+                        .setMismatchedKey(com.google.protobuf.ByteString.copyFrom(m.key())).build();
+            }
             return detail(ErrorCode.EXPECTED_OFFSET_MISMATCH, "conditional append" + where + " expected end offset "
                     + m.expectedOffset() + " but it is " + m.actualOffset() + "; nothing was written")
                     .toBuilder().setActualOffset(m.actualOffset()).build();
+        }
+        if (t instanceof OutOfOrderSequenceException e) {
+            return detail(ErrorCode.OUT_OF_ORDER_SEQUENCE, e.getMessage() + " (expected sequence "
+                    + e.expectedSequence() + ", received " + e.receivedSequence() + "): resend from the first"
+                    + " unacknowledged batch, or bump the epoch with InitProducerId");
+        }
+        if (t instanceof DuplicateSequenceException e) {
+            return detail(ErrorCode.DUPLICATE_SEQUENCE, e.getMessage());
+        }
+        if (t instanceof InvalidProducerEpochException e) {
+            return detail(ErrorCode.INVALID_PRODUCER_EPOCH, e.getMessage() + " (current epoch " + e.currentEpoch()
+                    + ", received " + e.receivedEpoch() + ")");
+        }
+        if (t instanceof UnknownProducerIdException e) {
+            return detail(ErrorCode.UNKNOWN_PRODUCER_ID, e.getMessage() + ": bump the epoch with InitProducerId and"
+                    + " restart the sequences at 0");
         }
         if (t instanceof ReplicationTimeoutException) {
             return detail(ErrorCode.REQUEST_TIMED_OUT, "replication" + where + " did not complete in time; the"

@@ -7,6 +7,7 @@ import io.tributary.proto.v1.ErrorCode;
 import io.tributary.proto.v1.ErrorDetail;
 import io.tributary.proto.v1.InitProducerIdRequest;
 import io.tributary.proto.v1.InitProducerIdResponse;
+import io.tributary.proto.v1.KeyCondition;
 import io.tributary.proto.v1.PartitionProduceData;
 import io.tributary.proto.v1.PartitionProduceResult;
 import io.tributary.proto.v1.ProduceRequest;
@@ -217,19 +218,16 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
         try {
             PartitionReplica replica = ctx.writableReplica(p.getTopic(), p.getPartition());
             tp = replica.topicPartition();
-            if (p.getExpectedKeyOffsetsCount() > 0) {
-                throw RequestException.invalidRequest("expected_key_offsets (key conditions) for " + tp + " are not"
-                        + " supported by this broker yet; use expected_end_offset");
-            }
             if (p.hasExpectedEndOffset() && p.getExpectedEndOffset() < 0) {
                 throw RequestException.invalidRequest("expected_end_offset " + p.getExpectedEndOffset() + " for " + tp
                         + " is negative");
             }
+            List<AppendRequest.KeyCondition> keyConditions = keyConditions(p, tp);
             ByteBuffer records = p.getRecords().asReadOnlyByteBuffer();
             BatchValidator.Summary summary = BatchValidator.validate(records, ctx.logConfig(tp.topic()).maxMessageBytes(),
                     tp);
             AppendRequest append = new AppendRequest(records, acksAll,
-                    p.hasExpectedEndOffset() ? p.getExpectedEndOffset() : -1, timeoutMs);
+                    p.hasExpectedEndOffset() ? p.getExpectedEndOffset() : -1, timeoutMs, keyConditions);
             TopicPartition where = tp;
             return replica.append(append).handle((AppendResult r, Throwable err) -> {
                 if (err != null) {
@@ -242,6 +240,35 @@ public final class ProduceServiceImpl extends ProduceServiceGrpc.ProduceServiceI
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(result.setError(error(e, tp)).build());
         }
+    }
+
+    /** The key conditions of a unit, checked: INVALID_REQUEST for a bad expected offset or too many/too large keys. */
+    static List<AppendRequest.KeyCondition> keyConditions(PartitionProduceData p, TopicPartition tp) {
+        int n = p.getExpectedKeyOffsetsCount();
+        if (n == 0) {
+            return List.of();
+        }
+        if (n > AppendRequest.MAX_KEY_CONDITIONS) {
+            throw RequestException.invalidRequest("expected_key_offsets for " + tp + " has " + n + " key conditions; at"
+                    + " most " + AppendRequest.MAX_KEY_CONDITIONS + " are allowed");
+        }
+        List<AppendRequest.KeyCondition> out = new ArrayList<>(n);
+        long keyBytes = 0;
+        for (int i = 0; i < n; i++) {
+            KeyCondition c = p.getExpectedKeyOffsets(i);
+            if (c.getExpectedLastOffset() < -1) {
+                throw RequestException.invalidRequest("expected_key_offsets[" + i + "].expected_last_offset "
+                        + c.getExpectedLastOffset() + " for " + tp + " is not valid: use the offset of the key's last"
+                        + " record, or -1 for a key without records");
+            }
+            keyBytes += c.getKey().size();
+            out.add(new AppendRequest.KeyCondition(c.getKey().toByteArray(), c.getExpectedLastOffset()));
+        }
+        if (keyBytes > AppendRequest.MAX_KEY_CONDITION_BYTES) {
+            throw RequestException.invalidRequest("the keys of expected_key_offsets for " + tp + " take " + keyBytes
+                    + " bytes; at most " + AppendRequest.MAX_KEY_CONDITION_BYTES + " are allowed");
+        }
+        return out;
     }
 
     private ErrorDetail error(Throwable err, TopicPartition tp) {

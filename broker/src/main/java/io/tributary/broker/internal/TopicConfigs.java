@@ -37,8 +37,14 @@ public final class TopicConfigs {
         this.defaults = defaults;
         this.maxMessageBytesLimit = maxMessageBytesLimit;
         this.defaultProperties = defaults.toProperties();
-        this.knownKeys = Set.copyOf(defaultProperties.keySet());
+        Set<String> keys = new java.util.HashSet<>(defaultProperties.keySet());
+        keys.add(PRODUCER_ID_EXPIRATION_MS);
+        this.knownKeys = Set.copyOf(keys);
     }
+
+    /** A topic config of the replication layer, not of the log (read by the partition state machine). */
+    static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    static final String PRODUCER_ID_EXPIRATION_MS_DEFAULT = "86400000";
 
     public LogConfig defaults() {
         return defaults;
@@ -73,6 +79,9 @@ public final class TopicConfigs {
         Map<String, String> effective = effective(topic).toProperties();
         Map<String, Map.Entry<String, Boolean>> out = new LinkedHashMap<>();
         effective.forEach((k, v) -> out.put(k, Map.entry(v, topic.configs().containsKey(k))));
+        String expiry = topic.configs().get(PRODUCER_ID_EXPIRATION_MS);
+        out.put(PRODUCER_ID_EXPIRATION_MS, Map.entry(expiry == null ? PRODUCER_ID_EXPIRATION_MS_DEFAULT : expiry,
+                expiry != null));
         return out;
     }
 
@@ -87,6 +96,19 @@ public final class TopicConfigs {
             checkKey(e.getKey());
             if (e.getValue() == null || e.getValue().isBlank()) {
                 throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + e.getKey() + " has no value");
+            }
+            if (e.getKey().equals(PRODUCER_ID_EXPIRATION_MS)) {
+                long ms;
+                try {
+                    ms = Long.parseLong(e.getValue().trim());
+                } catch (NumberFormatException ex) {
+                    ms = -1;
+                }
+                if (ms < 1) {
+                    throw new RequestException(ErrorCode.INVALID_CONFIG, "config " + PRODUCER_ID_EXPIRATION_MS + "="
+                            + e.getValue() + " is not valid: a number of milliseconds, at least 1");
+                }
+                continue;
             }
             try {
                 LogConfig.builder().set(e.getKey(), e.getValue());
@@ -124,6 +146,7 @@ public final class TopicConfigs {
     private LogConfig merge(Map<String, String> overrides) {
         Map<String, String> merged = new LinkedHashMap<>(defaultProperties);
         merged.putAll(overrides);
+        merged.remove(PRODUCER_ID_EXPIRATION_MS);
         return LogConfig.fromProperties(merged);
     }
 }

@@ -91,4 +91,37 @@ class BatchValidatorTest {
         buf.putInt(RecordBatchFormat.CRC_OFFSET, (int) batch.computeChecksum());
         assertThat(codeOf(b, 1 << 20)).isEqualTo(ErrorCode.CORRUPT_BATCH);
     }
+
+    private static byte[] idempotent(long pid, int epoch, int seq, int records) {
+        io.tributary.record.RecordBatchBuilder b = new io.tributary.record.RecordBatchBuilder(Compression.NONE,
+                Integer.MAX_VALUE);
+        b.producer(pid, (short) epoch, seq);
+        for (int i = 0; i < records; i++) {
+            b.append(1000, null, ByteBuffer.wrap(new byte[] {(byte) i}));
+        }
+        ByteBuffer buf = b.build().buffer();
+        byte[] out = new byte[buf.remaining()];
+        buf.duplicate().get(out);
+        return out;
+    }
+
+    @Test
+    void shouldAcceptConsecutiveBatchesOfOneIdempotentProducer() {
+        byte[] two = TestBatches.concat(idempotent(7, 1, 10, 3), idempotent(7, 1, 13, 2));
+        assertThat(BatchValidator.validate(ByteBuffer.wrap(two), 1 << 20, TP).records()).isEqualTo(5);
+        byte[] wrapping = TestBatches.concat(idempotent(7, 1, Integer.MAX_VALUE - 1, 2), idempotent(7, 1, 0, 1));
+        assertThat(BatchValidator.validate(ByteBuffer.wrap(wrapping), 1 << 20, TP).batches()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRejectMixedProducersAndSequenceGapsInOneEntry() {
+        assertThat(codeOf(TestBatches.concat(idempotent(7, 1, 0, 3), idempotent(8, 1, 3, 1)), 1 << 20))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(TestBatches.concat(idempotent(7, 1, 0, 3), idempotent(7, 2, 3, 1)), 1 << 20))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(TestBatches.concat(idempotent(7, 1, 0, 3), idempotent(7, 1, 4, 1)), 1 << 20))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(codeOf(TestBatches.concat(idempotent(7, 1, 0, 3), TestBatches.batch("plain", 1)), 1 << 20))
+                .isEqualTo(ErrorCode.INVALID_REQUEST);
+    }
 }

@@ -111,6 +111,38 @@ class ErrorMapperTest {
     }
 
     @Test
+    void shouldMapIdempotenceAndKeyConditionFailures() {
+        ErrorDetail gap = mapper.toDetail(new java.util.concurrent.CompletionException(
+                new io.tributary.replication.OutOfOrderSequenceException(TP, 42, 3, 7, 9)), TP);
+        assertThat(gap.getCode()).isEqualTo(ErrorCode.OUT_OF_ORDER_SEQUENCE);
+        assertThat(gap.getRetriable()).isFalse();
+        assertThat(gap.getMessage()).contains("expected sequence 7", "received 9", "producer 42", "orders-0");
+        assertThat(ErrorMapper.grpcCode(gap.getCode())).isEqualTo(Status.Code.FAILED_PRECONDITION);
+
+        ErrorDetail fenced = mapper.toDetail(new io.tributary.replication.InvalidProducerEpochException(TP, 42, 2, 5), TP);
+        assertThat(fenced.getCode()).isEqualTo(ErrorCode.INVALID_PRODUCER_EPOCH);
+        assertThat(fenced.getMessage()).contains("current epoch 5", "received 2");
+        assertThat(fenced.getRetriable()).isFalse();
+
+        ErrorDetail unknown = mapper.toDetail(new io.tributary.replication.UnknownProducerIdException(TP, 42, 0, 12), TP);
+        assertThat(unknown.getCode()).isEqualTo(ErrorCode.UNKNOWN_PRODUCER_ID);
+        assertThat(unknown.getMessage()).contains("InitProducerId", "sequence 12");
+
+        ErrorDetail old = mapper.toDetail(new io.tributary.replication.DuplicateSequenceException(TP, 42, 0, 3, 60), TP);
+        assertThat(old.getCode()).isEqualTo(ErrorCode.DUPLICATE_SEQUENCE);
+        assertThat(ErrorMapper.grpcCode(old.getCode())).isEqualTo(Status.Code.ALREADY_EXISTS);
+
+        ErrorDetail key = mapper.toDetail(new ExpectedOffsetMismatchException(TP,
+                "order-17".getBytes(java.nio.charset.StandardCharsets.UTF_8), 4, -1), TP);
+        assertThat(key.getCode()).isEqualTo(ErrorCode.EXPECTED_OFFSET_MISMATCH);
+        assertThat(key.getActualOffset()).isEqualTo(-1);
+        assertThat(key.getMismatchedKey().toStringUtf8()).isEqualTo("order-17");
+        assertThat(key.getMessage()).contains("\"order-17\"", "no record");
+        ErrorDetail end = mapper.toDetail(new ExpectedOffsetMismatchException(TP, 5, 9), TP);
+        assertThat(end.getMismatchedKey().isEmpty()).isTrue();
+    }
+
+    @Test
     void shouldHideUnexpectedExceptionsBehindAnErrorId() {
         ErrorDetail d = mapper.toDetail(new IllegalStateException("secret internals at com.example.Foo"), TP);
         assertThat(d.getCode()).isEqualTo(ErrorCode.UNKNOWN);

@@ -57,4 +57,13 @@ class TopicConfigsTest {
         assertThat(configs.validate(existing, Map.of("max.message.bytes", "200000"), Set.of("segment.bytes"))
                 .maxMessageBytes()).isEqualTo(200000);
     }
+
+    @Test
+    void shouldAcceptTheProducerIdExpiryAsATopicConfig() {
+        configs.validate(Map.of(), Map.of("producer.id.expiration.ms", "60000"), Set.of());
+        assertInvalid(() -> configs.validate(Map.of(), Map.of("producer.id.expiration.ms", "0"), Set.of()),
+                "producer.id.expiration.ms=0");
+        assertInvalid(() -> configs.validate(Map.of(), Map.of("producer.id.expiration.ms", "soon"), Set.of()),
+                "producer.id.expiration.ms=soon");
+    }
 }
