@@ -146,18 +146,45 @@ final class GroupShard {
      * @throws IllegalArgumentException for a record this broker cannot read (a newer format)
      */
     Map<String, Group> replay(long upTo, String defaultAssignor) {
+        return replay(new LogSource() {
+            @Override
+            public long logStartOffset() {
+                return replica.logStartOffset();
+            }
+
+            @Override
+            public LogReadResult read(long offset, int maxBytes) {
+                return replica.read(offset, maxBytes);
+            }
+        }, partition, upTo, defaultAssignor);
+    }
+
+    /** Where {@link #replay} reads committed batches from (the partition's replica). */
+    interface LogSource {
+        long logStartOffset();
+
+        /** Whole batches from {@code offset}, as {@link PartitionReplica#read}. */
+        LogReadResult read(long offset, int maxBytes);
+    }
+
+    /**
+     * Rebuilds the groups from the records of {@code log} up to {@code upTo} (inclusive).
+     * Batches may be compressed, have offset gaps, hold no record (compaction), or begin before
+     * the offset asked for; records are applied in offset order.
+     */
+    static Map<String, Group> replay(LogSource log, int partition, long upTo, String defaultAssignor) {
         Map<String, Group> loaded = new HashMap<>();
-        long offset = replica.logStartOffset();
+        long offset = log.logStartOffset();
         long records = 0;
         while (offset <= upTo) {
-            LogReadResult r = replica.read(offset, READ_BYTES);
+            LogReadResult r = log.read(offset, READ_BYTES);
             if (r.isEmpty()) {
                 if (r.nextOffset() > offset) {
                     offset = r.nextOffset();
                     continue;
                 }
                 throw new IllegalStateException("reading __consumer_offsets-" + partition + " made no progress at"
-                        + " offset " + offset + " (high watermark " + replica.highWatermark() + ")");
+                        + " offset " + offset + " (replaying up to " + upTo + ")");
             }
             for (RecordBatch batch : RecordBatches.iterate(r.records())) {
                 if (batch.isControl()) {
