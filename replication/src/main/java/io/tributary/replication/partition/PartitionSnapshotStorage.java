@@ -128,6 +128,12 @@ final class PartitionSnapshotStorage implements StateMachineStorage {
         Files.createDirectories(smDir);
     }
 
+    /** Uses {@code dir} as the state machine directory (tests; Ratis calls {@link #init}). */
+    void init(Path dir) throws IOException {
+        smDir = dir;
+        Files.createDirectories(dir);
+    }
+
     @Override
     public SnapshotInfo getLatestSnapshot() {
         Loaded l = loadLatest();

@@ -190,6 +190,25 @@ final class PartitionState {
         this.lastSweepMs = lastSweepMs;
     }
 
+    /**
+     * A state without producers whose key index holds the records of {@code log} in
+     * {@code [from, to)} (for snapshots written before state files existed).
+     */
+    static PartitionState withKeysOf(io.tributary.log.Log log, long from, long to) {
+        PartitionState s = new PartitionState();
+        PartitionRecords.fromLog(log, from, to, (key, tombstone, offset) -> {
+            if (key == null || offset < from) {
+                return;
+            }
+            if (tombstone) {
+                s.keys.remove(Key.of(key));
+            } else {
+                s.keys.put(Key.of(key), offset);
+            }
+        });
+        return s;
+    }
+
     /** The offset of the key's last record, or -1. */
     long lastOffsetOf(byte[] key) {
         Long o = keys.get(new Key(key));

@@ -211,18 +211,7 @@ public final class PartitionStateMachine extends BaseStateMachine implements Aut
         LOG.warn("{}: partition {} snapshot {} (meta version {}) has no producer state: producers start unknown, the"
                 + " key index is rebuilt from the log [{}, {})", getId(), spec.topicPartition(), snap.termIndex(),
                 snap.meta().getVersion(), l.logStartOffset(), to);
-        PartitionState rebuilt = new PartitionState();
-        PartitionRecords.fromLog(l, l.logStartOffset(), to, (key, tombstone, offset) -> {
-            if (key == null) {
-                return;
-            }
-            if (tombstone) {
-                rebuilt.keys.remove(PartitionState.Key.of(key));
-            } else {
-                rebuilt.keys.put(PartitionState.Key.of(key), offset);
-            }
-        });
-        return rebuilt;
+        return PartitionState.withKeysOf(l, l.logStartOffset(), to);
     }
 
     private Log openLog() throws IOException {
