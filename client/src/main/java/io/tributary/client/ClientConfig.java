@@ -55,6 +55,11 @@ public class ClientConfig {
     public static final int MAX_INBOUND_MESSAGE_BYTES_DEFAULT = 128 * 1024 * 1024;
     public static final String KEEPALIVE_TIME_MS = "keepalive.time.ms";
     public static final long KEEPALIVE_TIME_MS_DEFAULT = 30_000;
+    /**
+     * gRPC {@code io.grpc.ClientInterceptor} classes (public, with a public no-argument constructor)
+     * put on every channel to a broker, in order: for tracing, metrics, or fault injection in tests.
+     */
+    public static final String GRPC_INTERCEPTOR_CLASSES = "grpc.interceptor.classes";
 
     private final Map<String, Object> values;
     private final Map<String, Object> originals;
@@ -93,7 +98,9 @@ public class ClientConfig {
                 .define(MAX_INBOUND_MESSAGE_BYTES, ConfigDef.Type.INT, MAX_INBOUND_MESSAGE_BYTES_DEFAULT,
                         ConfigDef.atLeast(1024), "the largest gRPC message accepted from a broker, in bytes")
                 .define(KEEPALIVE_TIME_MS, ConfigDef.Type.LONG, KEEPALIVE_TIME_MS_DEFAULT, ConfigDef.atLeast(10_000),
-                        "gRPC keepalive ping interval, in ms (brokers refuse pings more often than every 10 s)");
+                        "gRPC keepalive ping interval, in ms (brokers refuse pings more often than every 10 s)")
+                .define(GRPC_INTERCEPTOR_CLASSES, ConfigDef.Type.LIST, List.of(),
+                        "io.grpc.ClientInterceptor classes (public, no-argument constructor) put on every broker channel");
     }
 
     /** Properties to a map for the constructors that take {@link Properties}. */

@@ -1,9 +1,11 @@
 package io.tributary.client.internal;
 
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tributary.client.ClientConfig;
 import io.tributary.client.errors.ClientClosedException;
+import io.tributary.client.errors.ConfigException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,11 +26,32 @@ public final class ChannelPool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ChannelPool.class);
 
     private final ClientConfig config;
+    private final List<ClientInterceptor> interceptors;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /** @throws ConfigException when a class of {@code grpc.interceptor.classes} cannot be used */
     public ChannelPool(ClientConfig config) {
         this.config = config;
+        this.interceptors = interceptors(config.getList(ClientConfig.GRPC_INTERCEPTOR_CLASSES));
+    }
+
+    private static List<ClientInterceptor> interceptors(List<String> classNames) {
+        List<ClientInterceptor> list = new ArrayList<>();
+        for (String name : classNames) {
+            try {
+                Class<?> type = Class.forName(name, true, ChannelPool.class.getClassLoader());
+                if (!ClientInterceptor.class.isAssignableFrom(type)) {
+                    throw new ConfigException(ClientConfig.GRPC_INTERCEPTOR_CLASSES + ": " + name
+                            + " does not implement io.grpc.ClientInterceptor");
+                }
+                list.add((ClientInterceptor) type.getConstructor().newInstance());
+            } catch (ReflectiveOperationException | LinkageError e) {
+                throw new ConfigException(ClientConfig.GRPC_INTERCEPTOR_CLASSES + ": cannot create " + name
+                        + " (a public class with a public no-argument constructor is needed): " + e);
+            }
+        }
+        return List.copyOf(list);
     }
 
     static String address(String host, int port) {
@@ -52,6 +75,7 @@ public final class ChannelPool implements AutoCloseable {
                     .keepAliveTime(config.getLong(ClientConfig.KEEPALIVE_TIME_MS), TimeUnit.MILLISECONDS)
                     .keepAliveTimeout(20, TimeUnit.SECONDS)
                     .userAgent("tributary-client")
+                    .intercept(interceptors)
                     .build();
         });
         if (closed) {
