@@ -28,9 +28,15 @@ public interface PartitionReplica {
 
     /**
      * Appends through Raft. Completes with the assigned offsets once committed (or accepted, for
-     * {@code acksAll=false}). Fails with {@link NotLeaderException} (with the leader's id when
-     * known), {@link ExpectedOffsetMismatchException}, {@link ReplicationTimeoutException}, or
-     * {@link ReplicationException} for anything else; never blocks the caller.
+     * {@code acksAll=false}); a recent duplicate of an idempotent producer's unit completes with the
+     * original offsets and {@link AppendResult#duplicate()} set. Fails with
+     * {@link NotLeaderException} (with the leader's id when known),
+     * {@link ExpectedOffsetMismatchException} (partition or key condition),
+     * {@link OutOfOrderSequenceException}, {@link DuplicateSequenceException},
+     * {@link InvalidProducerEpochException}, {@link UnknownProducerIdException},
+     * {@link ReplicationTimeoutException}, or {@link ReplicationException} for anything else; never
+     * blocks the caller. Every check is decided by the partition's state machine, identically on
+     * every replica, so it holds across leader changes.
      */
     CompletableFuture<AppendResult> append(AppendRequest request);
 

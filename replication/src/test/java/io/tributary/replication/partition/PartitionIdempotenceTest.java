@@ -138,6 +138,25 @@ class PartitionIdempotenceTest {
     }
 
     @Test
+    void shouldAnswerARetryWithTheOriginalOffsetAfterTheLeaderIsStopped() throws Exception {
+        cluster = PartitionCluster.start(dir, 3, Map.of());
+        cluster.createPartition(TP, Map.of());
+        int leader = cluster.awaitLeader(TP);
+        ByteBuffer unit = idempotent(43, 2, 0, 3, "k");
+        AppendResult original = cluster.replica(leader, TP).append(req(unit.duplicate())).get(30, TimeUnit.SECONDS);
+        cluster.stopNode(leader);
+        AppendResult retry = append(req(unit.duplicate()));
+        assertThat(retry.duplicate()).isTrue();
+        assertThat(retry.baseOffset()).isEqualTo(original.baseOffset());
+        assertThat(leader().highWatermark()).isEqualTo(3);
+        cluster.startNode(leader);
+        AppendResult next = append(req(idempotent(43, 2, 3, 1, "k")));
+        assertThat(next.baseOffset()).isEqualTo(3);
+        awaitConverged(4);
+        assertThat(sm(leader).producerState(43).lastSequence()).isEqualTo(3);
+    }
+
+    @Test
     void shouldReportGapsFencingAndUnknownProducers() throws Exception {
         cluster = PartitionCluster.start(dir, 3, Map.of());
         cluster.createPartition(TP, Map.of());

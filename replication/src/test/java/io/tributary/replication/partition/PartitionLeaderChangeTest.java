@@ -92,7 +92,7 @@ class PartitionLeaderChangeTest {
         List<CompletableFuture<AppendResult>> ghosts = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             // acks=false: completes once written to the leader's own log (Kafka acks=1).
-            ghosts.add(l.append(new AppendRequest(PartitionCluster.batch(GHOST + i, 3, 200), false, -1, 20_000)));
+            ghosts.add(l.append(new AppendRequest(ghostBatch(i), false, -1, 20_000)));
         }
         for (var f : ghosts) {
             f.get(30, TimeUnit.SECONDS);
@@ -100,6 +100,10 @@ class PartitionLeaderChangeTest {
         assertThat(l.logEndOffset()).isEqualTo(committedHw + 15);
         assertThat(l.highWatermark()).isEqualTo(committedHw);
         assertThat(containsGhost(cluster.replica(oldLeader, TP), l.logEndOffset())).isTrue();
+        // The ghosts were decided on the old leader: its producer state and key index hold them.
+        PartitionStateMachine oldSm = ((PartitionReplicaImpl) l).stateMachine();
+        assertThat(oldSm.producerState(GHOST_PRODUCER).lastSequence()).isEqualTo(14);
+        assertThat(oldSm.keyLastOffset(GHOST_KEY)).isEqualTo(committedHw + 14);
 
         // Phase 2: the followers stop hearing it at all and elect one of themselves.
         dropHeartbeatsToo.set(true);
@@ -131,6 +135,11 @@ class PartitionLeaderChangeTest {
         PartitionReplica old = cluster.replica(oldLeader, TP);
         assertThat(old.logEndOffset()).isEqualTo(hw);
         assertThat(containsGhost(old, old.logEndOffset())).isFalse();
+        for (int i = 0; i < 3; i++) {
+            PartitionStateMachine sm = ((PartitionReplicaImpl) cluster.replica(i, TP)).stateMachine();
+            assertThat(sm.producerState(GHOST_PRODUCER)).as("ghost producer state on node " + i).isNull();
+            assertThat(sm.keyLastOffset(GHOST_KEY)).as("ghost key on node " + i).isEqualTo(-1);
+        }
         byte[] reference = PartitionReplicationTest.segmentBytes(nl, 0, hw);
         for (int i = 0; i < 3; i++) {
             PartitionReplica r = cluster.replica(i, TP);
@@ -146,6 +155,26 @@ class PartitionLeaderChangeTest {
         AppendResult more = cluster.replica(oldLeader, TP).append(acksAll(PartitionCluster.batch("healed", 1, 10)))
                 .get(30, TimeUnit.SECONDS);
         assertThat(more.baseOffset()).isEqualTo(hw);
+        // The truncated ghosts are not duplicates: the producer's first unit is appended now.
+        AppendResult retried = cluster.replica(oldLeader, TP).append(acksAll(ghostBatch(0))).get(30, TimeUnit.SECONDS);
+        assertThat(retried.duplicate()).isFalse();
+        assertThat(retried.baseOffset()).isEqualTo(hw + 1);
+    }
+
+    private static final long GHOST_PRODUCER = 77;
+    private static final byte[] GHOST_KEY = "ghost-key".getBytes(StandardCharsets.UTF_8);
+
+    /** Ghost unit i of an idempotent producer: 3 records keyed GHOST_KEY, sequences 3i..3i+2. */
+    private static ByteBuffer ghostBatch(int i) {
+        io.tributary.record.RecordBatchBuilder b = new io.tributary.record.RecordBatchBuilder(
+                io.tributary.record.Compression.NONE, Integer.MAX_VALUE).producer(GHOST_PRODUCER, (short) 0, 3 * i);
+        for (int j = 0; j < 3; j++) {
+            byte[] v = new byte[200];
+            byte[] label = (GHOST + i + "-" + j).getBytes(StandardCharsets.UTF_8);
+            System.arraycopy(label, 0, v, 0, label.length);
+            b.append(System.currentTimeMillis(), ByteBuffer.wrap(GHOST_KEY), ByteBuffer.wrap(v));
+        }
+        return b.build().buffer().duplicate();
     }
 
     private void awaitHighWatermarks(long hw) {
