@@ -129,22 +129,32 @@ public final class Assignors {
                 }
             }
         }
-        // 2. The rest to the least loaded subscriber.
+        // 2. The rest to the least loaded subscriber (ties: the smallest member id).
+        java.util.PriorityQueue<String> leastLoaded = new java.util.PriorityQueue<>((a, b) ->
+                out.get(a).size() != out.get(b).size() ? Integer.compare(out.get(a).size(), out.get(b).size())
+                        : a.compareTo(b));
+        leastLoaded.addAll(out.keySet());
+        List<String> skipped = new ArrayList<>();
         for (TopicPartition tp : all) {
             if (taken.contains(tp)) {
                 continue;
             }
             String best = null;
-            for (Map.Entry<String, Set<TopicPartition>> e : out.entrySet()) {
-                if (subscriptions.get(e.getKey()).contains(tp.topic())
-                        && (best == null || e.getValue().size() < out.get(best).size())) {
-                    best = e.getKey();
+            while (!leastLoaded.isEmpty()) {
+                String m = leastLoaded.poll();
+                if (subscriptions.get(m).contains(tp.topic())) {
+                    best = m;
+                    break;
                 }
+                skipped.add(m);
             }
             if (best != null) {
                 out.get(best).add(tp);
                 taken.add(tp);
+                leastLoaded.add(best);
             }
+            leastLoaded.addAll(skipped);
+            skipped.clear();
         }
         // 3. Balance: move one partition at a time from a member to a subscriber with at least two
         // fewer, most loaded first. Each move lowers the sum of squared counts, so this ends.
@@ -154,9 +164,17 @@ public final class Assignors {
             List<String> byLoad = new ArrayList<>(out.keySet());
             byLoad.sort((a, b) -> out.get(b).size() != out.get(a).size()
                     ? Integer.compare(out.get(b).size(), out.get(a).size()) : a.compareTo(b));
+            if (byLoad.isEmpty()
+                    || out.get(byLoad.get(byLoad.size() - 1)).size() + 1 >= out.get(byLoad.get(0)).size()) {
+                break; // every count within one of every other: nothing can move
+            }
+            int minLoad = out.get(byLoad.get(byLoad.size() - 1)).size();
             outer:
             for (String from : byLoad) {
                 Set<TopicPartition> mine = out.get(from);
+                if (minLoad + 1 >= mine.size()) {
+                    break; // this one and all after it are within one of the least loaded
+                }
                 // Most recently gained partitions (highest) move first; the order is deterministic.
                 for (TopicPartition tp : ((TreeSet<TopicPartition>) mine).descendingSet()) {
                     String to = null;
