@@ -414,6 +414,23 @@ public final class TestCluster implements AutoCloseable {
         return brokers.size();
     }
 
+    /** Every broker's client address, comma-separated: the SDK's and the CLI's bootstrap list. */
+    public String bootstrap() {
+        return brokers.stream().map(BrokerProcess::clientAddress).collect(Collectors.joining(","));
+    }
+
+    /** A java command line running {@code mainClass} from the (copied, stable) classpath the brokers run with. */
+    public List<String> javaCommand(String mainClass) {
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.add("-Xmx256m");
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        return command;
+    }
+
     public String clientAddress(int n) {
         return broker(n).clientAddress();
     }
