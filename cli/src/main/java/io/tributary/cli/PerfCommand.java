@@ -1,0 +1,153 @@
+package io.tributary.cli;
+
+import io.tributary.client.ProducerRecord;
+import io.tributary.client.producer.Producer;
+import io.tributary.client.producer.ProducerConfig;
+import io.tributary.client.serde.Serdes;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code tributary perf produce|consume|e2e}: load generators with a progress line each second and a summary. */
+@Command(
+        name = "perf",
+        mixinStandardHelpOptions = true,
+        description = {"Measure throughput and latency against a cluster.",
+            "Each prints a progress line every second on stderr and a summary on stdout (JSON with --json)."},
+        subcommands = {PerfCommand.Produce.class})
+final class PerfCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+    }
+
+    /** Options of every perf command that produces. */
+    static final class ProducerOptions {
+        @Option(names = "--record-size", required = true, paramLabel = "B", description = "Value size in bytes.")
+        int recordSize;
+        @Option(names = "--rate", paramLabel = "R", defaultValue = "0",
+                description = "Records per second at most (default: as fast as possible).")
+        long rate;
+        @Option(names = "--batch-bytes", paramLabel = "B", description = "Producer batch.bytes.")
+        Integer batchBytes;
+        @Option(names = "--linger-ms", paramLabel = "L", description = "Producer linger.ms.")
+        Long lingerMs;
+        @Option(names = "--acks", paramLabel = "all|none", defaultValue = "all", description = "Producer acks.")
+        String acks;
+        @Option(names = "--compression", paramLabel = "CODEC", defaultValue = "none",
+                description = "none, gzip, snappy, lz4 or zstd.")
+        String compression;
+        @Option(names = "--producer-property", paramLabel = "KEY=VALUE",
+                description = "Any producer setting (repeatable).")
+        Map<String, String> properties = new LinkedHashMap<>();
+
+        Map<String, Object> config(ClientOptions client) {
+            Map<String, String> p = new LinkedHashMap<>();
+            if (batchBytes != null) {
+                p.put(ProducerConfig.BATCH_BYTES, batchBytes.toString());
+            }
+            if (lingerMs != null) {
+                p.put(ProducerConfig.LINGER_MS, lingerMs.toString());
+            }
+            p.putAll(properties);
+            return ProduceCommand.producerConfig(client, acks, compression, p);
+        }
+
+        void validate(CommandLine cmd) {
+            if (recordSize < 0) {
+                throw new CommandLine.ParameterException(cmd, "--record-size must be >= 0, got " + recordSize);
+            }
+            if (rate < 0) {
+                throw new CommandLine.ParameterException(cmd, "--rate must be >= 0, got " + rate);
+            }
+        }
+    }
+
+    /** Sends {@code records} values of random bytes at most {@code rate} per second, timing each from send to ack. */
+    static void produce(Producer<byte[], byte[]> producer, String topic, long records, ProducerOptions o,
+                        PerfStats stats) {
+        byte[] payload = new byte[o.recordSize];
+        new Random(42).nextBytes(payload);
+        long start = System.nanoTime();
+        double intervalNs = o.rate > 0 ? 1e9 / o.rate : 0;
+        for (long i = 0; i < records; i++) {
+            if (intervalNs > 0) {
+                long due = start + (long) (i * intervalNs);
+                long wait;
+                while ((wait = due - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+            }
+            long t0 = System.nanoTime();
+            producer.send(new ProducerRecord<>(topic, null, null, payload))
+                    .whenComplete((md, e) -> {
+                        if (e == null) {
+                            stats.record(System.nanoTime() - t0, payload.length);
+                        } else {
+                            stats.error(Errors.unwrap(e));
+                        }
+                    });
+        }
+        producer.flush();
+    }
+
+    @Command(name = "produce", mixinStandardHelpOptions = true,
+            description = {"Write records as fast as allowed; latency is from send to acknowledgement.",
+                "Example: tributary perf produce bench --records 1000000 --record-size 100"})
+    static final class Produce implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        ClientOptions client;
+        @Parameters(paramLabel = "TOPIC", description = "The topic to write to (must exist).")
+        String topic;
+        @Option(names = "--records", required = true, paramLabel = "N", description = "How many records.")
+        long records;
+        @CommandLine.ArgGroup(exclusive = false, multiplicity = "1")
+        ProducerOptions options;
+        @Option(names = "--json", description = "Print the summary as JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            options.validate(spec.commandLine());
+            if (records < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--records must be >= 1, got " + records);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            PerfStats stats = new PerfStats("produce");
+            try (Producer<byte[], byte[]> producer = new Producer<>(options.config(client), Serdes.bytesSerializer(),
+                    Serdes.bytesSerializer())) {
+                producer.partitionCount(topic); // fail clearly for an unknown topic
+                stats.startProgress(spec.commandLine().getErr());
+                produce(producer, topic, records, options, stats);
+            } finally {
+                stats.close();
+            }
+            out.println(stats.summaryText(json));
+            out.flush();
+            return finish(stats, records);
+        }
+    }
+
+    /** Exit code 0 when every record made it, else a CliException naming the first error. */
+    static int finish(PerfStats stats, long expected) {
+        if (stats.errors() > 0) {
+            throw new CliException(stats.errors() + " of " + expected + " records failed; the first: "
+                    + TributaryCommand.describe(stats.firstError()), stats.firstError());
+        }
+        return 0;
+    }
+}
