@@ -322,6 +322,13 @@ class GroupServiceIT {
             return alive.owned.size() == 8;
         });
         assertThat(alive.owned).contains("later-0", "later-1");
+        cluster.admin(1).createPartitions(io.tributary.proto.v1.CreatePartitionsRequest.newBuilder()
+                .addTopics(io.tributary.proto.v1.NewPartitions.newBuilder().setTopic("later").setTotalCount(3))
+                .setTimeoutMs(30_000).build());
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            alive.heartbeat();
+            return alive.owned.contains("later-2");
+        });
         alive.leave();
     }
 
@@ -365,6 +372,78 @@ class GroupServiceIT {
             out.add(tp(n.substring(0, n.lastIndexOf('-')), Integer.parseInt(n.substring(n.lastIndexOf('-') + 1))));
         }
         return out;
+    }
+
+    @Test
+    @Order(9)
+    void shouldNeverLetTwoMembersOwnAPartitionWhileMembersComeAndGo() throws Exception {
+        Object lock = new Object();
+        List<TestMember> live = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<TestMember, java.util.concurrent.ScheduledFuture<?>> loops = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicReference<String> violation = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger checks = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger rounds = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ScheduledExecutorService pool = java.util.concurrent.Executors.newScheduledThreadPool(6);
+        java.util.Random random = new java.util.Random(42);
+        Runnable step = () -> {
+            try {
+                if (live.size() < 2 || (live.size() < 5 && random.nextBoolean())) {
+                    TestMember m = new TestMember(calls, "churn", lock);
+                    m.join("", "events");
+                    live.add(m);
+                    loops.put(m, pool.scheduleWithFixedDelay(() -> {
+                        try {
+                            m.heartbeat();
+                        } catch (RuntimeException e) {
+                            if (live.contains(m)) {
+                                violation.compareAndSet(null, "heartbeat of a live member failed: " + e);
+                            }
+                            return;
+                        }
+                        synchronized (lock) {
+                            checks.incrementAndGet();
+                            List<String> owned = new java.util.ArrayList<>();
+                            live.forEach(x -> owned.addAll(x.owned));
+                            if (new HashSet<>(owned).size() != owned.size()) {
+                                violation.compareAndSet(null, "a partition owned twice: " + owned);
+                            }
+                        }
+                    }, 0, 20, TimeUnit.MILLISECONDS));
+                } else {
+                    TestMember m = live.get(random.nextInt(live.size()));
+                    synchronized (lock) {
+                        m.dropAll();
+                        live.remove(m);
+                    }
+                    loops.remove(m).cancel(false);
+                    m.leave();
+                }
+            } catch (RuntimeException e) {
+                violation.compareAndSet(null, "a join or leave failed: " + e);
+            }
+            rounds.incrementAndGet();
+        };
+        java.util.concurrent.ScheduledFuture<?> driver = pool.scheduleWithFixedDelay(step, 0, 300,
+                TimeUnit.MILLISECONDS);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> rounds.get() >= 12 || violation.get() != null);
+            driver.cancel(false);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                synchronized (lock) {
+                    List<String> owned = new java.util.ArrayList<>();
+                    live.forEach(x -> owned.addAll(x.owned));
+                    return violation.get() != null || (owned.size() == 6 && TestMember.allStable(live));
+                }
+            });
+        } finally {
+            pool.shutdownNow();
+            pool.awaitTermination(30, TimeUnit.SECONDS);
+        }
+        assertThat(violation.get()).isNull();
+        assertThat(checks.get()).isGreaterThan(20);
+        for (TestMember m : live) {
+            m.leave();
+        }
     }
 
     @Test

@@ -32,10 +32,17 @@ final class TestMember {
     /** Every partition it was ever asked to revoke. */
     final Set<String> everRevoked = new TreeSet<>();
     Assignment last;
+    /** Guards {@link #owned}; members of one test may share it to check ownership across them. */
+    final Object lock;
 
     TestMember(GroupCalls calls, String groupId) {
+        this(calls, groupId, new Object());
+    }
+
+    TestMember(GroupCalls calls, String groupId, Object lock) {
         this.calls = calls;
         this.groupId = groupId;
+        this.lock = lock;
     }
 
     JoinGroupResponse join(String assignor, String... topics) {
@@ -56,11 +63,20 @@ final class TestMember {
     }
 
     private void take(Assignment a) {
-        last = a;
-        a.getToRevokeList().forEach(tp -> everRevoked.add(name(tp)));
-        // Revoked partitions are given up at once (a real consumer commits them first).
-        owned.clear();
-        a.getAssignedList().forEach(tp -> owned.add(name(tp)));
+        synchronized (lock) {
+            last = a;
+            a.getToRevokeList().forEach(tp -> everRevoked.add(name(tp)));
+            // Revoked partitions are given up at once (a real consumer commits them first).
+            owned.clear();
+            a.getAssignedList().forEach(tp -> owned.add(name(tp)));
+        }
+    }
+
+    /** Gives up everything (before leaving). */
+    void dropAll() {
+        synchronized (lock) {
+            owned.clear();
+        }
     }
 
     boolean isStable() {
@@ -80,7 +96,11 @@ final class TestMember {
 
     List<TopicPartition> ownedProto() {
         List<TopicPartition> out = new ArrayList<>();
-        for (String s : owned) {
+        List<String> names;
+        synchronized (lock) {
+            names = new ArrayList<>(owned);
+        }
+        for (String s : names) {
             int dash = s.lastIndexOf('-');
             out.add(TopicPartition.newBuilder().setTopic(s.substring(0, dash))
                     .setPartition(Integer.parseInt(s.substring(dash + 1))).build());
