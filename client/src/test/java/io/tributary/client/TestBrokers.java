@@ -46,7 +46,7 @@ public final class TestBrokers implements AutoCloseable {
     private final Map<String, String> extra;
     private final List<int[]> ports = new ArrayList<>();
     private final Broker[] brokers;
-    private ManagedChannel channel;
+    private final ManagedChannel[] channels;
 
     public TestBrokers(Path dir, int size) {
         this(dir, size, Map.of());
@@ -57,6 +57,7 @@ public final class TestBrokers implements AutoCloseable {
         this.size = size;
         this.extra = extra;
         this.brokers = new Broker[size + 1];
+        this.channels = new ManagedChannel[size + 1];
         for (int i = 0; i < size; i++) {
             ports.add(new int[] {freePort(), freePort(), freePort()});
         }
@@ -102,7 +103,11 @@ public final class TestBrokers implements AutoCloseable {
         return brokers[id];
     }
 
-    public void stopBroker(int id) {
+    public synchronized void stopBroker(int id) {
+        if (channels[id] != null) {
+            channels[id].shutdownNow();
+            channels[id] = null;
+        }
         if (brokers[id] != null) {
             brokers[id].close();
             brokers[id] = null;
@@ -124,14 +129,14 @@ public final class TestBrokers implements AutoCloseable {
 
     /** A running broker's channel, for raw API calls. */
     private synchronized ManagedChannel channel() {
-        if (channel == null) {
-            int first = 1;
-            while (brokers[first] == null) {
-                first++;
-            }
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", ports.get(first - 1)[0]).usePlaintext().build();
+        int id = 1;
+        while (id < size && brokers[id] == null) {
+            id++;
         }
-        return channel;
+        if (channels[id] == null) {
+            channels[id] = ManagedChannelBuilder.forAddress("127.0.0.1", ports.get(id - 1)[0]).usePlaintext().build();
+        }
+        return channels[id];
     }
 
     public MetadataServiceGrpc.MetadataServiceBlockingStub metadata() {
@@ -178,9 +183,6 @@ public final class TestBrokers implements AutoCloseable {
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.shutdownNow();
-        }
         for (int i = 1; i <= size; i++) {
             stopBroker(i);
         }
