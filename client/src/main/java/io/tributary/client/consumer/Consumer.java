@@ -105,7 +105,7 @@ public final class Consumer<K, V> implements AutoCloseable {
     /** Explicit resets asked by seekToBeginning/seekToEnd, until resolved. */
     private final Map<TopicPartition, OffsetsClient.Query> pendingResets = new HashMap<>();
     private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
-    private GroupMembership membership;
+    private volatile GroupMembership membership;
     private RebalanceListener listener = RebalanceListener.NOOP;
     private PositionLookup lookup;
     private long nextAutoCommitNanos;
@@ -1081,6 +1081,17 @@ public final class Consumer<K, V> implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /** The bytes of fetched records buffered now (tests; safe from any thread). */
+    long bufferedBytes() {
+        return fetcher.bufferedBytes();
+    }
+
+    /** The group member id, or null when not subscribed (tests and diagnostics; safe from any thread). */
+    String memberId() {
+        GroupMembership m = membership;
+        return m == null ? null : m.memberId();
+    }
 
     private void runCompletions() {
         Runnable r;
