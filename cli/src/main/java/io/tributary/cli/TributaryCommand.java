@@ -28,7 +28,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Tributary, a replicated commit log: run brokers and talk to a cluster.",
-        subcommands = {TopicCommand.class, ProduceCommand.class, GroupCommand.class, ClusterCommand.class,
+        subcommands = {TopicCommand.class, ProduceCommand.class, ConsumeCommand.class, GroupCommand.class, ClusterCommand.class,
             PerfCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class TributaryCommand implements Runnable {
 

@@ -251,9 +251,109 @@ class ClientCommandsIT {
     }
 
     @Test
+    void shouldConsumeFromTheBeginningTheLinesThatWereProduced() {
+        assertThat(run("topic", "create", "echo", "--partitions", "1").exitCode()).isZero();
+        String lines = "alpha\nbeta\ngamma with spaces\n\nunicode: \u00e9\u4e2d\n";
+        Run p = runWithInput(lines, "produce", "echo");
+        assertThat(p.exitCode()).as(p.err()).isZero();
+
+        Run c = run("consume", "echo", "--from-beginning", "--max-messages", "5", "--timeout-ms", "20000");
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(c.out()).isEqualTo(lines);
+        assertThat(c.err()).isEqualTo("Processed 5 records\n");
+
+        Run keyed = runWithInput("k1:v1\nk2:v2\n", "produce", "echo", "--key-separator", ":");
+        assertThat(keyed.exitCode()).isZero();
+        Run fromOffset = run("consume", "echo", "--partition", "0", "--offset", "5", "--print-offset", "--print-key",
+                "--max-messages", "2", "--timeout-ms", "20000");
+        assertThat(fromOffset.exitCode()).as(fromOffset.err()).isZero();
+        assertThat(fromOffset.out()).isEqualTo("0:5\tk1\tv1\n0:6\tk2\tv2\n");
+
+        Run fromTime = run("consume", "echo", "--from-time", "1970-01-01T00:00:00Z", "--max-messages", "1",
+                "--timeout-ms", "20000");
+        assertThat(fromTime.out()).isEqualTo("alpha\n");
+        Run future = run("consume", "echo", "--from-time", "2999-01-01T00:00:00Z", "--timeout-ms", "1000");
+        assertThat(future.exitCode()).isZero();
+        assertThat(future.out()).isEmpty();
+    }
+
+    @Test
+    void shouldConsumeEveryPartitionAndShowLagZeroForTheGroup() {
+        assertThat(run("topic", "create", "spread", "--partitions", "3").exitCode()).isZero();
+        StringBuilder in = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            in.append("key-").append(i).append('=').append("value-").append(i).append('\n');
+        }
+        assertThat(runWithInput(in.toString(), "produce", "spread", "--key-separator", "=").exitCode()).isZero();
+
+        Run c = run("consume", "spread", "--group", "readers", "--from-beginning", "--max-messages", "30",
+                "--timeout-ms", "30000");
+        assertThat(c.exitCode()).as(c.err()).isZero();
+        assertThat(c.lines()).hasSize(30).containsExactlyInAnyOrderElementsOf(
+                java.util.stream.IntStream.range(0, 30).mapToObj(i -> "value-" + i).toList());
+
+        Run d = run("group", "describe", "readers");
+        assertThat(d.exitCode()).as(d.err()).isZero();
+        assertThat(d.out()).contains("total lag 0");
+        for (int part = 0; part < 3; part++) {
+            int pp = part;
+            assertThat(d.lines()).anyMatch(l -> l.matches("spread\\s+" + pp + "\\s+(\\d+)\\s+\\1\\s+0\\s+-"));
+        }
+
+        // The group resumes after what it printed: nothing new, so nothing printed.
+        Run again = run("consume", "spread", "--group", "readers", "--timeout-ms", "3000");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).isEmpty();
+    }
+
+    @Test
+    void shouldFailClearlyWhenConsumingGoesWrong() {
+        Run unknown = run("consume", "no-such-topic", "--from-beginning", "--timeout-ms", "1000");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).startsWith("tributary consume: ").contains("no-such-topic");
+        assertThat(unknown.err().strip().lines()).hasSize(1);
+
+        assertThat(run("topic", "create", "short", "--partitions", "1").exitCode()).isZero();
+        assertThat(runWithInput("only\n", "produce", "short").exitCode()).isZero();
+        Run tooFew = run("consume", "short", "--from-beginning", "--max-messages", "3", "--timeout-ms", "1500");
+        assertThat(tooFew.exitCode()).isEqualTo(1);
+        assertThat(tooFew.out()).isEqualTo("only\n");
+        assertThat(tooFew.err()).contains("printed 1 of the 3 records");
+
+        Run badPartition = run("consume", "short", "--partition", "7", "--timeout-ms", "1000");
+        assertThat(badPartition.exitCode()).isEqualTo(1);
+        assertThat(badPartition.err()).contains("no partition 7");
+        Run both = run("consume", "short", "--from-beginning", "--from-time", "2020-01-01", "--timeout-ms", "1000");
+        assertThat(both.exitCode()).isEqualTo(2);
+        Run groupAndPartition = run("consume", "short", "--group", "g", "--partition", "0", "--timeout-ms", "1000");
+        assertThat(groupAndPartition.exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldRunPerfConsumeAndEndToEnd() throws Exception {
+        assertThat(run("topic", "create", "perf-rw", "--partitions", "2").exitCode()).isZero();
+        Run produce = run("perf", "produce", "perf-rw", "--records", "300", "--record-size", "50");
+        assertThat(produce.exitCode()).as(produce.err()).isZero();
+        assertThat(produce.out()).startsWith("produce: 300 records in ").contains("p99.9");
+
+        Run consume = run("perf", "consume", "perf-rw", "--records", "300", "--json");
+        assertThat(consume.exitCode()).as(consume.err()).isZero();
+        JsonNode c = new ObjectMapper().readTree(consume.out());
+        assertThat(c.get("records").asLong()).isEqualTo(300);
+
+        Run e2e = run("perf", "e2e", "perf-rw", "--records", "200", "--record-size", "50", "--rate", "400", "--json");
+        assertThat(e2e.exitCode()).as(e2e.err()).isZero();
+        JsonNode e = new ObjectMapper().readTree(e2e.out());
+        assertThat(e.get("test").asText()).isEqualTo("e2e");
+        assertThat(e.get("records").asLong()).isEqualTo(200);
+        assertThat(e.get("latency_ms").get("count").asLong()).isEqualTo(200);
+    }
+
+    @Test
     void shouldShowHelpEverywhere() {
         for (String[] cmd : new String[][] {{"--help"}, {"topic", "--help"}, {"topic", "create", "--help"},
-            {"produce", "--help"}, {"group", "reset-offsets", "--help"}, {"cluster", "describe", "--help"},
+            {"produce", "--help"}, {"consume", "--help"}, {"group", "reset-offsets", "--help"},
+            {"perf", "consume", "--help"}, {"perf", "e2e", "--help"}, {"cluster", "describe", "--help"},
             {"perf", "produce", "--help"}}) {
             Run r = run(cmd);
             assertThat(r.exitCode()).as(String.join(" ", cmd)).isZero();
