@@ -1,5 +1,6 @@
 package io.tributary.client.producer;
 
+import io.tributary.client.errors.ClientClosedException;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -19,6 +20,7 @@ final class MemoryLimiter {
     /** Waiting reservations, oldest first; only the head may take memory. */
     private final ArrayDeque<Condition> waiters = new ArrayDeque<>();
     private long available;
+    private boolean closed;
 
     MemoryLimiter(long capacity) {
         this.capacity = capacity;
@@ -34,6 +36,7 @@ final class MemoryLimiter {
      * earlier waiters.
      *
      * @return false if the time ran out (nothing reserved)
+     * @throws ClientClosedException when the limiter is closed, before or while waiting
      */
     boolean reserve(long bytes, long timeoutNanos) throws InterruptedException {
         if (bytes > capacity) {
@@ -41,6 +44,9 @@ final class MemoryLimiter {
         }
         lock.lock();
         try {
+            if (closed) {
+                throw new ClientClosedException("the producer is closed");
+            }
             if (waiters.isEmpty() && available >= bytes) {
                 available -= bytes;
                 return true;
@@ -50,6 +56,9 @@ final class MemoryLimiter {
             long left = timeoutNanos;
             try {
                 while (waiters.peekFirst() != turn || available < bytes) {
+                    if (closed) {
+                        throw new ClientClosedException("the producer was closed while send waited for buffer memory");
+                    }
                     if (left <= 0) {
                         return false;
                     }
@@ -79,6 +88,19 @@ final class MemoryLimiter {
             Condition next = waiters.peekFirst();
             if (next != null) {
                 next.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiting reservation, which then fails; later reservations fail at once. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            for (Condition c : waiters) {
+                c.signal();
             }
         } finally {
             lock.unlock();

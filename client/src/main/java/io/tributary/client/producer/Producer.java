@@ -278,6 +278,7 @@ public final class Producer<K, V> implements AutoCloseable {
                 return;
             }
             closed = true;
+            memory.close(); // a send blocked for memory returns now, failed
             if (Thread.currentThread() == senderThread) {
                 // From a callback: cannot wait for our own thread.
                 sender.forceClose();

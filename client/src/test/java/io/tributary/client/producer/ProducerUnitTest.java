@@ -138,6 +138,23 @@ class ProducerUnitTest {
     }
 
     @Test
+    void shouldFailAWaitingReservationWhenClosed() throws Exception {
+        MemoryLimiter memory = new MemoryLimiter(100);
+        assertThat(memory.reserve(100, 0)).isTrue();
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return memory.reserve(50, TimeUnit.SECONDS.toNanos(20));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(memory::hasWaiters);
+        memory.close();
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(ClientClosedException.class);
+        assertThatThrownBy(() -> memory.reserve(1, 0)).isInstanceOf(ClientClosedException.class);
+    }
+
+    @Test
     void shouldRestampProducerStateWithAValidChecksum() {
         ProducerBatch b = new ProducerBatch(TP, Compression.LZ4, 1 << 20, 0L, null, null);
         CompletableFuture<RecordMetadata> f0 = b.tryAppend(5L, "k".getBytes(), "v0".getBytes(), NO_HEADERS, 10);
