@@ -189,6 +189,15 @@ class PartitionIdempotenceTest {
         assertThatThrownBy(() -> append(req(idempotent(5, 0, 2, 1, null)))).cause()
                 .isInstanceOf(UnknownProducerIdException.class);
         assertThat(append(req(idempotent(5, 0, 0, 1, null))).duplicate()).as("a new sequence").isFalse();
+        long hw = leader().highWatermark();
+        awaitConverged(hw);
+        for (int i = 0; i < 3; i++) {
+            PartitionState.ProducerEntry p = sm(i).producerState(5);
+            assertThat(p.lastSequence()).as("node " + i).isZero();
+            assertThat(p.batches()).as("node " + i).hasSize(1);
+            assertThat(p.lastAppendMs()).as("the leader's stamp, the same on node " + i)
+                    .isEqualTo(sm(0).producerState(5).lastAppendMs());
+        }
     }
 
     @Test

@@ -305,4 +305,41 @@ class PartitionStateTest {
         assertThat(fromA).contains(APPENDED, DUPLICATE);
         assertThat(b.state.producers).isEmpty();
     }
+
+    /** The entry as a lagging follower gets it from the leader's segment: only the appended units' bytes. */
+    @Test
+    void shouldIndexKeysFromCompactedEntryDataAndCompressedMultiBatchUnits() {
+        Driver leader = new Driver();
+        Driver follower = new Driver();
+        Unit first = unit(7, 0, 0, 0, -1, List.of(), "a", "1");
+        leader.one(first);
+        follower.one(first);
+        // One entry: a duplicate of `first` (not written), then a unit of two LZ4 batches.
+        RecordBatchBuilder b1 = new RecordBatchBuilder(Compression.LZ4, Integer.MAX_VALUE).producer(7, (short) 0, 1);
+        b1.append(1000, ByteBuffer.wrap("b".getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(new byte[] {1}));
+        b1.append(1000, ByteBuffer.wrap("a".getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(new byte[] {2}));
+        RecordBatchBuilder b2 = new RecordBatchBuilder(Compression.LZ4, Integer.MAX_VALUE).producer(7, (short) 0, 3);
+        b2.append(1000, ByteBuffer.wrap("c".getBytes(StandardCharsets.UTF_8)), ByteBuffer.wrap(new byte[] {3}));
+        ByteBuffer one = b1.build().buffer();
+        ByteBuffer two = b2.build().buffer();
+        ByteBuffer both = ByteBuffer.allocate(one.remaining() + two.remaining());
+        both.put(one.duplicate()).put(two.duplicate()).flip();
+        Unit multi = new Unit(both, PartitionAppend.newBuilder().setRecordCount(3).setBatchCount(2)
+                .setSizeBytes(both.remaining()).setExpectedEndOffset(-1).setProducerId(7).setProducerEpoch(0)
+                .setBaseSequence(1).build());
+        PartitionEntryFormat.Decision d = leader.entry(first, multi);
+        assertThat(d.outcomes()).containsExactly(DUPLICATE, APPENDED);
+
+        PartitionEntryHeader h = PartitionEntryHeader.newBuilder().setVersion(2).setAppendTimeMs(follower.timeMs)
+                .addAppends(first.header()).addAppends(multi.header()).build();
+        PartitionEntryFormat.Decision f = follower.state.decide(++follower.index, h, follower.end,
+                PartitionRecords.fromEntryData(h, ByteString.copyFrom(both.duplicate())));
+        assertThat(f.outcomes()).containsExactly(DUPLICATE, APPENDED);
+        for (Driver x : List.of(leader, follower)) {
+            assertThat(x.state.lastOffsetOf("a".getBytes(StandardCharsets.UTF_8))).isEqualTo(2);
+            assertThat(x.state.lastOffsetOf("b".getBytes(StandardCharsets.UTF_8))).isEqualTo(1);
+            assertThat(x.state.lastOffsetOf("c".getBytes(StandardCharsets.UTF_8))).isEqualTo(3);
+            assertThat(x.state.producer(7).lastSequence()).isEqualTo(3);
+        }
+    }
 }
