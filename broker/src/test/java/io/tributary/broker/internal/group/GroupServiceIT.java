@@ -329,6 +329,11 @@ class GroupServiceIT {
             alive.heartbeat();
             return alive.owned.contains("later-2");
         });
+        // Dropping a topic from the subscription revokes its partitions at once.
+        var rejoin = alive.join("", "events");
+        assertThat(rejoin.getAssignment().getToRevokeList()).extracting(TestMember::name)
+                .containsExactlyInAnyOrder("later-0", "later-1", "later-2");
+        assertThat(rejoin.getAssignment().getAssignedCount()).isEqualTo(6);
         alive.leave();
     }
 
