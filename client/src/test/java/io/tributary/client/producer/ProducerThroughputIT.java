@@ -39,8 +39,8 @@ class ProducerThroughputIT {
                     for (int partitions : new int[] {1, 4}) {
                         String topic = "perf-" + run++;
                         brokers.createTopic(topic, partitions, 1, Map.of());
-                        long bytesTarget = 200L * 1024 * 1024;
-                        int records = (int) Math.min(2_000_000, bytesTarget / recordSize);
+                        long bytesTarget = 100L * 1024 * 1024;
+                        int records = (int) Math.min(1_000_000, bytesTarget / recordSize);
                         measure(brokers, topic, recordSize, batchBytes, records, partitions);
                     }
                 }

@@ -52,6 +52,9 @@ class ProducerUnitTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("linger.ms + request.timeout.ms");
         assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "compression.type", "brotli")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("compression.type");
+        assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "batch.bytes", "2000000",
+                "max.request.bytes", "1000000"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("max.request.bytes=1000000");
         assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "batch.bytes", "10")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("batch.bytes");
     }
