@@ -52,6 +52,7 @@ class GroupFailoverIT {
         cluster = new TestCluster(dir, 3, GroupServiceIT.GROUP_SETTINGS).start();
         calls = new GroupCalls(cluster);
         cluster.createTopic("orders", 6, 3, Map.of());
+        cluster.createTopic("single", 3, 1, Map.of());
         for (int p = 0; p < 6; p++) {
             ProduceRequest r = ProduceRequest.newBuilder().addPartitions(PartitionProduceData.newBuilder()
                     .setTopic("orders").setPartition(p).setRecords(ByteString.copyFrom(TestBatches.batch("o", 5))))
@@ -122,6 +123,13 @@ class GroupFailoverIT {
                 assertThat(m.commit(m.generation, "orders", p, 3).getPartitions(0).hasError()).isFalse();
             }
         }
+        for (int p = 0; p < 3; p++) {
+            int partition = p;
+            assertThat(calls.call("standalone", s -> s.offsetCommit(io.tributary.proto.v1.OffsetCommitRequest
+                    .newBuilder().setGroupId("standalone").addPartitions(io.tributary.proto.v1.OffsetCommitPartition
+                            .newBuilder().setTopic("single").setPartition(partition).setOffset(0)).build()))
+                    .getPartitions(0).hasError()).isFalse();
+        }
         GroupDescription d = calls.call("failover", s -> s.describeGroups(DescribeGroupsRequest.newBuilder()
                 .addGroupIds("failover").build())).getGroups(0);
         assertThat(d.getMembersCount()).isEqualTo(3);
@@ -174,5 +182,24 @@ class GroupFailoverIT {
                 .addGroupIds("failover").build())).getGroups(0);
         assertThat(d.getMembersCount()).isEqualTo(2);
         assertThat(d.getOffsetsList()).extracting(PartitionLag::getCommittedOffset).containsOnly(3L);
+
+        // A partition whose only replica was on the stopped broker: its end offset is unknown, a
+        // per-partition error, and the committed offset is still given.
+        GroupDescription single = calls.call("standalone", s -> s.describeGroups(DescribeGroupsRequest.newBuilder()
+                .addGroupIds("standalone").build())).getGroups(0);
+        assertThat(single.hasError()).isFalse();
+        assertThat(single.getOffsetsList()).hasSize(3).allSatisfy(l -> assertThat(l.getCommittedOffset()).isZero());
+        var hostedThere = cluster.metadata(next).metadata(io.tributary.proto.v1.MetadataRequest.newBuilder()
+                .addTopics("single").build()).getTopics(0).getPartitionsList().stream()
+                .filter(p -> p.getReplicaIdsList().equals(List.of(coordinator))).map(p -> p.getPartition()).toList();
+        assertThat(hostedThere).hasSize(1);
+        assertThat(single.getOffsetsList()).filteredOn(l -> l.getPartition() == hostedThere.get(0)).singleElement()
+                .satisfies(l -> {
+                    assertThat(l.hasError()).isTrue();
+                    assertThat(l.getEndOffset()).isEqualTo(-1);
+                    assertThat(l.getLag()).isEqualTo(-1);
+                });
+        assertThat(single.getOffsetsList()).filteredOn(l -> l.getPartition() != hostedThere.get(0))
+                .allSatisfy(l -> assertThat(l.hasError()).as(l.toString()).isFalse());
     }
 }
