@@ -13,6 +13,7 @@ import io.tributary.client.errors.ExpectedOffsetMismatchException;
 import io.tributary.client.producer.Condition;
 import io.tributary.client.producer.Producer;
 import io.tributary.client.serde.Serdes;
+import io.tributary.examples.AccountStore;
 import io.tributary.record.Header;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -234,6 +236,46 @@ class SdkRoundTripIT {
                     () -> b.send(new ProducerRecord<>(topic, partition, key, "late"), Condition.partitionEndOffset(end))
                             .get(30, TimeUnit.SECONDS));
             assertThat(((ExpectedOffsetMismatchException) e.getCause()).actualOffset()).isEqualTo(end + 1);
+        }
+    }
+
+    /**
+     * The event-sourcing example (docs/event-sourcing.md): two stores withdraw concurrently from one
+     * account; conditional append on the account's key means no balance is ever spent twice.
+     */
+    @Test
+    void shouldNeverOverdrawAnAccountWhenTwoEventSourcedWritersRace() throws Exception {
+        cluster.createTopic("accounts", 3, 3);
+        try (AccountStore first = new AccountStore(cluster.bootstrap(), "accounts");
+             AccountStore second = new AccountStore(cluster.bootstrap(), "accounts")) {
+            first.deposit("alice", 100);
+            first.deposit("bob", 7); // another account, maybe in the same partition
+            AtomicInteger withdrawn = new AtomicInteger();
+            AtomicInteger rejected = new AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            List<CompletableFuture<Void>> writers = new ArrayList<>();
+            for (AccountStore store : List.of(first, second)) {
+                writers.add(CompletableFuture.runAsync(() -> {
+                    awaitLatch(go);
+                    for (int i = 0; i < 15; i++) {
+                        try {
+                            store.withdraw("alice", 10);
+                            withdrawn.incrementAndGet();
+                        } catch (AccountStore.Rejected e) {
+                            rejected.incrementAndGet();
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }
+                }));
+            }
+            go.countDown();
+            CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+            assertThat(withdrawn.get()).as("withdrawals of 10 from 100").isEqualTo(10);
+            assertThat(rejected.get()).isEqualTo(20);
+            assertThat(first.load("alice").balance()).isZero();
+            assertThat(second.load("bob").balance()).isEqualTo(7);
+            assertThat(second.find("carol")).isEmpty();
         }
     }
 

@@ -250,6 +250,25 @@ public final class Producer<K, V> implements AutoCloseable {
         return context.metadata().awaitTopic(topic, Duration.ofNanos(maxBlockNanos)).partitionCount(topic);
     }
 
+    /**
+     * The partition a record with this key goes to (when the record names no partition): Kafka's
+     * murmur2 of the serialized key modulo the topic's partition count. An event-sourced reader
+     * uses it to find the one partition that holds a key's history. Waits up to
+     * {@code max.block.ms} for metadata.
+     *
+     * @throws IllegalArgumentException for a null key (null-key records have no fixed partition)
+     */
+    public int partitionFor(String topic, K key) {
+        if (key == null) {
+            throw new IllegalArgumentException("a null key has no fixed partition: records without a key are spread");
+        }
+        byte[] serialized = serialize(keySerializer, topic, key, "key");
+        if (serialized == null) {
+            throw new IllegalArgumentException("the key serializer turned " + key + " into null: it has no fixed partition");
+        }
+        return Partitioner.partitionForKey(serialized, partitionCount(topic));
+    }
+
     /** Counters since creation. */
     public ProducerMetrics metrics() {
         return new ProducerMetrics(sender.recordsSent.sum(), sender.bytesSent.sum(), sender.recordErrors.sum(),
