@@ -52,7 +52,6 @@ final class Brokers implements AutoCloseable {
     private final Map<String, String> extra;
     private final List<int[]> ports = new ArrayList<>();
     private final Broker[] brokers;
-    private ManagedChannel channel;
 
     Brokers(Path dir, int size, Map<String, String> extra) {
         this.dir = dir;
@@ -62,6 +61,11 @@ final class Brokers implements AutoCloseable {
         for (int i = 0; i < size; i++) {
             ports.add(new int[] {freePort(), freePort(), freePort()});
         }
+    }
+
+    /** The broker with this id, or null when stopped. */
+    Broker broker(int id) {
+        return brokers[id];
     }
 
     Brokers start() {
@@ -99,7 +103,11 @@ final class Brokers implements AutoCloseable {
         }
     }
 
-    void stopBroker(int id) {
+    synchronized void stopBroker(int id) {
+        ManagedChannel ch = others.remove(id);
+        if (ch != null) {
+            ch.shutdownNow();
+        }
         if (brokers[id] != null) {
             brokers[id].close();
             brokers[id] = null;
@@ -115,12 +123,14 @@ final class Brokers implements AutoCloseable {
         return sb.toString();
     }
 
+    /** A channel to the first running broker. */
     private synchronized ManagedChannel channel() {
-        if (channel == null) {
-            channel = ManagedChannelBuilder.forAddress("127.0.0.1", ports.get(0)[0]).usePlaintext()
-                    .maxInboundMessageSize(256 * 1024 * 1024).build();
+        for (int i = 1; i <= size; i++) {
+            if (brokers[i] != null) {
+                return channelTo(i);
+            }
         }
-        return channel;
+        throw new IllegalStateException("no broker is running");
     }
 
     MetadataServiceGrpc.MetadataServiceBlockingStub metadata() {
@@ -161,10 +171,11 @@ final class Brokers implements AutoCloseable {
                 .newBuilder().setTopic(topic).setPartition(partition).setRecords(ByteString.copyFrom(batch.buffer())))
                 .build();
         AtomicReference<PartitionProduceResult> last = new AtomicReference<>();
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .ignoreException(io.grpc.StatusRuntimeException.class).until(() -> {
             int leader = metadata().metadata(MetadataRequest.newBuilder().addTopics(topic).build()).getTopics(0)
                     .getPartitions(partition).getLeaderId();
-            ManagedChannel ch = leader == 1 || leader < 0 ? channel() : channelTo(leader);
+            ManagedChannel ch = leader < 0 || brokers[leader] == null ? channel() : channelTo(leader);
             ProduceResponse resp = ProduceServiceGrpc.newBlockingStub(ch).produce(req);
             PartitionProduceResult p = resp.getPartitions(0);
             last.set(p);
@@ -185,9 +196,6 @@ final class Brokers implements AutoCloseable {
 
     @Override
     public void close() {
-        if (channel != null) {
-            channel.shutdownNow();
-        }
         others.values().forEach(ManagedChannel::shutdownNow);
         for (int i = 1; i <= size; i++) {
             stopBroker(i);
