@@ -87,7 +87,7 @@ public final class Producer<K, V> implements AutoCloseable {
         this.valueSerializer = Objects.requireNonNull(valueSerializer, "valueSerializer");
         this.context = new ClientContext(config, "producer");
         this.memory = new MemoryLimiter(config.getLong(ProducerConfig.BUFFER_MEMORY));
-        this.accumulator = new RecordAccumulator(config.compression(), config.getInt(ProducerConfig.BATCH_BYTES));
+        this.accumulator = new RecordAccumulator(config.compression(), config.batchBytes());
         this.sender = new Sender(config, context, accumulator, memory);
         this.maxBlockNanos = TimeUnit.MILLISECONDS.toNanos(config.getLong(ProducerConfig.MAX_BLOCK_MS));
         this.maxRequestBytes = config.getInt(ProducerConfig.MAX_REQUEST_BYTES);

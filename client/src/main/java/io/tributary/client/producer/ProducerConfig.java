@@ -19,8 +19,8 @@ import java.util.Properties;
  *   <li>{@value #ENABLE_IDEMPOTENCE} [true]: producer id and per-partition sequence numbers, so a
  *       retried batch is written once, across leader changes too.
  *   <li>{@value #BATCH_BYTES} [262144]: the largest batch per partition, measured before
- *       compression, at most {@value #MAX_REQUEST_BYTES}. A record larger than this goes alone in its
- *       batch.
+ *       compression; capped at {@value #MAX_REQUEST_BYTES} (a batch travels in one request; see
+ *       {@link #batchBytes()}). A record larger than this goes alone in its batch.
  *   <li>{@value #LINGER_MS} [5]: how long a partition's batch waits for more records before it is
  *       sent (it is sent at once when full, on flush and on close).
  *   <li>{@value #COMPRESSION_TYPE} [none]: none, gzip, snappy, lz4 or zstd.
@@ -116,10 +116,6 @@ public final class ProducerConfig extends ClientConfig {
             throw new ConfigException(DELIVERY_TIMEOUT_MS + "=" + getLong(DELIVERY_TIMEOUT_MS) + " must be at least "
                     + LINGER_MS + " + " + REQUEST_TIMEOUT_MS + " = " + minDelivery);
         }
-        if (getInt(BATCH_BYTES) > getInt(MAX_REQUEST_BYTES)) {
-            throw new ConfigException(BATCH_BYTES + "=" + getInt(BATCH_BYTES) + " must be at most "
-                    + MAX_REQUEST_BYTES + "=" + getInt(MAX_REQUEST_BYTES) + " (a batch travels in one request)");
-        }
         compression = Compression.valueOf(getString(COMPRESSION_TYPE).toUpperCase(Locale.ROOT));
     }
 
@@ -135,6 +131,11 @@ public final class ProducerConfig extends ClientConfig {
     /** Whether idempotence is on (explicitly, or by default with acks=all). */
     public boolean idempotence() {
         return idempotence;
+    }
+
+    /** The effective batch size: {@value #BATCH_BYTES}, at most {@value #MAX_REQUEST_BYTES}. */
+    public int batchBytes() {
+        return Math.min(getInt(BATCH_BYTES), getInt(MAX_REQUEST_BYTES));
     }
 
     public Compression compression() {

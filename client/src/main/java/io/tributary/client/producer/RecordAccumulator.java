@@ -101,7 +101,9 @@ final class RecordAccumulator {
             if (last != null) {
                 last.close();
             }
-            ProducerBatch batch = new ProducerBatch(tp, compression, Integer.MAX_VALUE, nowNanos, condition, key);
+            // Sized for its one record (an empty batch takes a record of any size).
+            int sizeLimit = (int) Math.min(Integer.MAX_VALUE - 1024, reserved + 128);
+            ProducerBatch batch = new ProducerBatch(tp, compression, sizeLimit, nowNanos, condition, key);
             CompletableFuture<RecordMetadata> f = batch.tryAppend(timestamp, key, value, headers, reserved);
             batch.close();
             q.deque.addLast(batch);

@@ -52,9 +52,9 @@ class ProducerUnitTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("linger.ms + request.timeout.ms");
         assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "compression.type", "brotli")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("compression.type");
-        assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "batch.bytes", "2000000",
-                "max.request.bytes", "1000000"))).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("max.request.bytes=1000000");
+        assertThat(new ProducerConfig(Map.of("bootstrap.servers", "a:1", "batch.bytes", "2000000",
+                "max.request.bytes", "1000000")).batchBytes()).as("capped by max.request.bytes").isEqualTo(1_000_000);
+        assertThat(c.batchBytes()).isEqualTo(256 * 1024);
         assertThatThrownBy(() -> new ProducerConfig(Map.of("bootstrap.servers", "a:1", "batch.bytes", "10")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("batch.bytes");
     }
