@@ -767,6 +767,11 @@ final class GroupShard {
     private void checkActive() {
         switch (state) {
             case ACTIVE:
+                if (!stillLeader()) {
+                    // Leadership moved since the coordinator's last poll: do not answer from this state.
+                    throw new RequestException(ErrorCode.NOT_COORDINATOR, "broker " + brokerId + " is no longer the"
+                            + " leader of __consumer_offsets-" + partition + "; find the coordinator again");
+                }
                 return;
             case LOADING:
             case FAILED:
@@ -775,6 +780,14 @@ final class GroupShard {
             default:
                 throw new RequestException(ErrorCode.NOT_COORDINATOR, "broker " + brokerId + " no longer coordinates"
                         + " the groups of __consumer_offsets-" + partition + "; find the coordinator again");
+        }
+    }
+
+    private boolean stillLeader() {
+        try {
+            return replica.isLeader() && replica.leaderEpoch() == leaderEpoch;
+        } catch (RuntimeException e) {
+            return false; // closing
         }
     }
 
