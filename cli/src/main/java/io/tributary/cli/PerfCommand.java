@@ -72,7 +72,7 @@ final class PerfCommand implements Runnable {
                 p.put(ProducerConfig.LINGER_MS, lingerMs.toString());
             }
             p.putAll(properties);
-            return ProduceCommand.producerConfig(client, acks, compression, p);
+            return ProduceCommand.producerConfig(client, acks, compression, p, false);
         }
 
         void validate(CommandLine cmd) {

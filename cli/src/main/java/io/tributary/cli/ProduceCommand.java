@@ -60,7 +60,7 @@ final class ProduceCommand implements Callable<Integer> {
         if (keySeparator != null && keySeparator.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--key-separator must not be empty");
         }
-        Map<String, Object> config = producerConfig(client, acks, compression, properties);
+        Map<String, Object> config = producerConfig(client, acks, compression, properties, true);
         LongAdder acked = new LongAdder();
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         long lines = 0;
@@ -107,12 +107,22 @@ final class ProduceCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Producer settings from the common options, the flags, and --producer-property (which wins). */
+    /**
+     * Producer settings from the common options, the flags, and --producer-property (which wins).
+     * With {@code bounded}, {@code --api-timeout-ms} also bounds how long a send may block and wait
+     * for its acknowledgement (max.block.ms, delivery.timeout.ms); otherwise the producer's
+     * defaults apply (perf runs, where a slow moment should not fail records).
+     */
     static Map<String, Object> producerConfig(ClientOptions client, String acks, String compression,
-                                              Map<String, String> properties) {
+                                              Map<String, String> properties, boolean bounded) {
         Map<String, Object> config = client.clientConfig();
         config.put(ProducerConfig.ACKS, acks);
         config.put(ProducerConfig.COMPRESSION_TYPE, compression);
+        if (!bounded) {
+            config.remove(ProducerConfig.REQUEST_TIMEOUT_MS);
+            config.putAll(properties);
+            return config;
+        }
         config.put(ProducerConfig.MAX_BLOCK_MS, Integer.toString(client.apiTimeoutMs));
         config.putAll(properties);
         try {

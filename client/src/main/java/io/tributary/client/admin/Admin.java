@@ -298,8 +298,8 @@ public final class Admin implements AutoCloseable {
 
     /**
      * Every consumer group, by id: asks every live broker for the groups it coordinates and merges
-     * the answers (a group seen on two brokers while its coordinator moves is listed once, with
-     * the answer of the broker that coordinates it now when known). Fails when a live broker
+     * the answers (a group seen on two brokers while its coordinator moves is listed once: the
+     * listing with more members, i.e. the newer view when it gained members). Fails when a live broker
      * cannot be asked within the timeout, rather than return an incomplete list.
      */
     public List<GroupListing> listGroups() {
