@@ -404,6 +404,9 @@ public final class AdminServiceImpl extends AdminServiceGrpc.AdminServiceImplBas
                     }
                 }
                 ctx.topicConfigs().validate(info.configs(), set, remove);
+                if (TopicNames.isInternal(t.getTopic())) {
+                    TopicConfigs.checkInternalAlteration(t.getTopic(), set, remove);
+                }
                 if (request.getValidateOnly()) {
                     results.add(CompletableFuture.completedFuture(r.build()));
                 } else {

@@ -136,6 +136,56 @@ public final class TopicConfigs {
         return config;
     }
 
+    /**
+     * The only configs an internal topic ({@code __consumer_offsets}) may have altered: how its
+     * segments roll and how compaction runs. Anything else could delete or stop storing what the
+     * group coordinator relies on: {@code cleanup.policy} must stay {@code compact} (with
+     * {@code delete} the log would drop committed offsets and group state by age or size),
+     * retention keys are not honoured by a compacted log and offsets expire by
+     * {@code group.offsets.retention.ms} instead, and a smaller {@code max.message.bytes} could
+     * refuse the coordinator's own records.
+     */
+    static final Set<String> INTERNAL_ALTERABLE = Set.of(LogConfig.CLEANUP_POLICY, LogConfig.SEGMENT_BYTES,
+            LogConfig.SEGMENT_MS, LogConfig.SEGMENT_INDEX_BYTES, LogConfig.INDEX_INTERVAL_BYTES,
+            LogConfig.DELETE_RETENTION_MS, LogConfig.MIN_COMPACTION_LAG_MS, LogConfig.MIN_CLEANABLE_DIRTY_RATIO);
+
+    /**
+     * Checks an alteration of an internal topic against {@link #INTERNAL_ALTERABLE}; the values
+     * are then checked as for any topic by {@link #validate}.
+     *
+     * @throws RequestException POLICY_VIOLATION naming the key and what is allowed
+     */
+    public static void checkInternalAlteration(String topic, Map<String, String> set, Set<String> remove) {
+        for (String key : new java.util.TreeSet<>(set.keySet())) {
+            if (!INTERNAL_ALTERABLE.contains(key)) {
+                throw internalPolicy(topic, key);
+            }
+        }
+        for (String key : new java.util.TreeSet<>(remove)) {
+            if (!INTERNAL_ALTERABLE.contains(key)) {
+                throw internalPolicy(topic, key);
+            }
+        }
+        String policy = set.get(LogConfig.CLEANUP_POLICY);
+        if (policy != null && !policy.trim().equals("compact")) {
+            throw new RequestException(ErrorCode.POLICY_VIOLATION, "config " + LogConfig.CLEANUP_POLICY + "=" + policy
+                    + " is not allowed on internal topic '" + topic + "': it must stay compact, or committed offsets"
+                    + " and group state would be deleted");
+        }
+        if (remove.contains(LogConfig.CLEANUP_POLICY)) {
+            throw new RequestException(ErrorCode.POLICY_VIOLATION, "config " + LogConfig.CLEANUP_POLICY
+                    + " of internal topic '" + topic + "' cannot be removed: it must stay compact, or committed offsets"
+                    + " and group state would be deleted by the broker default policy");
+        }
+    }
+
+    private static RequestException internalPolicy(String topic, String key) {
+        return new RequestException(ErrorCode.POLICY_VIOLATION, "config " + key + " of internal topic '" + topic
+                + "' cannot be altered: only " + String.join(", ", new java.util.TreeSet<>(INTERNAL_ALTERABLE))
+                + " can (cleanup.policy only to compact); committed offsets expire by the broker's"
+                + " group.offsets.retention.ms");
+    }
+
     private void checkKey(String key) {
         if (!knownKeys.contains(key)) {
             throw new RequestException(ErrorCode.INVALID_CONFIG, "unknown topic config key '" + key

@@ -298,6 +298,65 @@ class GroupServiceIT {
                 .addTopics(io.tributary.proto.v1.NewPartitions.newBuilder().setTopic(GroupCoordinator.TOPIC)
                         .setTotalCount(4)).build()).getTopics(0);
         assertThat(grow.getError().getCode()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+
+        // AlterTopicConfigs: only segment and compaction settings; cleanup.policy stays compact.
+        assertAlterRefused(set("cleanup.policy", "delete"), "cleanup.policy=delete", "must stay compact");
+        assertAlterRefused(set("cleanup.policy", "compact,delete"), "cleanup.policy=compact,delete",
+                "must stay compact");
+        assertAlterRefused(delete("cleanup.policy"), "cleanup.policy", "cannot be removed");
+        assertAlterRefused(set("retention.ms", "1000"), "retention.ms", "group.offsets.retention.ms");
+        assertAlterRefused(set("retention.bytes", "1"), "retention.bytes", "cannot be altered");
+        assertAlterRefused(delete("retention.ms"), "retention.ms", "cannot be altered");
+        assertAlterRefused(set("max.message.bytes", "100"), "max.message.bytes", "cannot be altered");
+        // A bad value is still INVALID_CONFIG, as for any topic.
+        var badValue = alterInternal(set("cleanup.policy", "sometimes"));
+        assertThat(badValue.getError().getCode()).isEqualTo(ErrorCode.INVALID_CONFIG);
+        // The allow-list works, and cleanup.policy=compact is accepted as it is.
+        var ok = alterInternal(List.of(
+                io.tributary.proto.v1.ConfigAlteration.newBuilder().setName("segment.bytes").setValue("4194304")
+                        .setOperation(io.tributary.proto.v1.ConfigOperation.CONFIG_OPERATION_SET).build(),
+                io.tributary.proto.v1.ConfigAlteration.newBuilder().setName("cleanup.policy").setValue("compact")
+                        .setOperation(io.tributary.proto.v1.ConfigOperation.CONFIG_OPERATION_SET).build()));
+        assertThat(ok.hasError()).as("%s", ok.getError()).isFalse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> cluster.admin(1).describeTopics(
+                io.tributary.proto.v1.DescribeTopicsRequest.newBuilder().addNames(GroupCoordinator.TOPIC)
+                        .setIncludeConfigs(true).build()).getTopics(0).getConfigsList().stream()
+                .anyMatch(c -> c.getName().equals("segment.bytes") && c.getValue().equals("4194304")));
+        var t = cluster.admin(1).describeTopics(io.tributary.proto.v1.DescribeTopicsRequest.newBuilder()
+                .addNames(GroupCoordinator.TOPIC).setIncludeConfigs(true).build()).getTopics(0);
+        assertThat(t.getConfigsList()).anyMatch(c -> c.getName().equals("cleanup.policy")
+                && c.getValue().equals("compact"));
+        assertThat(t.getConfigsList()).anyMatch(c -> c.getName().equals("retention.ms")
+                && c.getSource() != io.tributary.proto.v1.ConfigSource.CONFIG_SOURCE_TOPIC);
+        // Groups still work after the allowed change.
+        assertThat(calls.coordinator("g-after-alter")).isEqualTo(1);
+    }
+
+    private static List<io.tributary.proto.v1.ConfigAlteration> set(String key, String value) {
+        return List.of(io.tributary.proto.v1.ConfigAlteration.newBuilder().setName(key).setValue(value)
+                .setOperation(io.tributary.proto.v1.ConfigOperation.CONFIG_OPERATION_SET).build());
+    }
+
+    private static List<io.tributary.proto.v1.ConfigAlteration> delete(String key) {
+        return List.of(io.tributary.proto.v1.ConfigAlteration.newBuilder().setName(key)
+                .setOperation(io.tributary.proto.v1.ConfigOperation.CONFIG_OPERATION_DELETE).build());
+    }
+
+    private io.tributary.proto.v1.AlterTopicConfigsResult alterInternal(
+            List<io.tributary.proto.v1.ConfigAlteration> alterations) {
+        return cluster.admin(1).alterTopicConfigs(io.tributary.proto.v1.AlterTopicConfigsRequest.newBuilder()
+                .addTopics(io.tributary.proto.v1.TopicConfigAlteration.newBuilder().setTopic(GroupCoordinator.TOPIC)
+                        .addAllAlterations(alterations)).build()).getTopics(0);
+    }
+
+    private void assertAlterRefused(List<io.tributary.proto.v1.ConfigAlteration> alterations, String... words) {
+        for (boolean validateOnly : new boolean[] {true, false}) {
+            var r = cluster.admin(1).alterTopicConfigs(io.tributary.proto.v1.AlterTopicConfigsRequest.newBuilder()
+                    .setValidateOnly(validateOnly).addTopics(io.tributary.proto.v1.TopicConfigAlteration.newBuilder()
+                            .setTopic(GroupCoordinator.TOPIC).addAllAlterations(alterations)).build()).getTopics(0);
+            assertThat(r.getError().getCode()).as("%s", r.getError()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+            assertThat(r.getError().getMessage()).contains(words);
+        }
     }
 
     @Test
