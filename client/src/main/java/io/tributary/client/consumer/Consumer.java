@@ -76,10 +76,25 @@ import org.slf4j.LoggerFactory;
  * most {@code max.poll.records}. Batches with offset gaps (a compacted topic) and empty batches are
  * read correctly. See {@code io.tributary.client.consumer.internal.Fetcher}.
  *
- * <p><b>Groups.</b> A background heartbeat thread keeps the membership; rebalance callbacks
- * ({@link RebalanceListener}) run on the thread that calls {@code poll}. Revoked partitions are
- * given up when the application next calls {@code poll}, so the time between polls must stay under
- * the group's rebalance timeout. See {@code io.tributary.client.consumer.internal.GroupMembership}.
+ * <p><b>Groups.</b> Membership follows group.proto's incremental protocol: FindCoordinator,
+ * JoinGroup with a random member id, then a Heartbeat every {@code heartbeat_interval_ms} that
+ * reports the partitions owned and returns the member's target. A background thread
+ * ({@code tributary-consumer-<id>-heartbeat}) does only that: it sends heartbeats on time whatever
+ * the application does, records the target, and wakes {@code poll}. Rebalance callbacks
+ * ({@link RebalanceListener}) run on the thread that calls {@code poll}, like Kafka's, so
+ * {@code poll} reconciles: partitions owned but no longer in the target are revoked (fetching them
+ * stops, {@code onPartitionsRevoked}, their positions are committed with auto-commit, they are
+ * dropped, and the heartbeat thread reports them gone at once); new partitions of the target are
+ * added ({@code onPartitionsAssigned}, positions from the committed offsets). Until {@code poll} has
+ * revoked a partition the heartbeat thread keeps reporting it owned, so the member stays in the
+ * group and the coordinator does not hand the partition over early; partitions that do not move
+ * are never paused. A poll waiting for records is woken at once when the target changes, so a
+ * consumer that polls in a loop answers a revocation within milliseconds; the time between two
+ * {@code poll} calls must stay under the group's rebalance timeout ({@code rebalance.timeout.ms}),
+ * or the coordinator removes the member. A fenced member (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
+ * gets {@code onPartitionsLost} for everything, commits nothing, and joins again with its member
+ * id; NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE make it find the coordinator again with a
+ * doubling backoff. Details in {@code io.tributary.client.consumer.internal.GroupMembership}.
  *
  * <p><b>Thread-safety:</b> not thread-safe: one thread uses a consumer (a second thread calling in
  * at the same time gets a {@link ConcurrentModificationException}), except {@link #wakeup()}, which
@@ -284,7 +299,9 @@ public final class Consumer<K, V> implements AutoCloseable {
      *
      * @throws IllegalStateException without {@link #subscribe} or {@link #assign}
      * @throws IllegalArgumentException for a negative timeout
-     * @throws NoOffsetForPartitionException, OffsetOutOfRangeException with {@code auto.offset.reset=none}
+     * @throws NoOffsetForPartitionException with {@code auto.offset.reset=none}, for a partition without a
+     *         committed offset
+     * @throws OffsetOutOfRangeException with {@code auto.offset.reset=none}, for a position outside the log
      * @throws WakeupException after {@link #wakeup()}
      * @throws SerializationException when a deserializer fails; the position stays at that record
      *         (seek past it to skip it)

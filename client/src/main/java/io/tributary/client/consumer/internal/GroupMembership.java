@@ -337,8 +337,8 @@ public final class GroupMembership {
         }
     }
 
-    /** Under the monitor. */
-    private void apply(Assignment a) {
+    /** Under the monitor (package-private for tests). */
+    void apply(Assignment a) {
         Set<TopicPartition> t = new LinkedHashSet<>();
         for (io.tributary.proto.v1.TopicPartition p : a.getAssignedList()) {
             t.add(new TopicPartition(p.getTopic(), p.getPartition()));
@@ -352,7 +352,8 @@ public final class GroupMembership {
         }
     }
 
-    private void fence() {
+    /** The coordinator fenced this member (package-private for tests). */
+    void fence() {
         synchronized (this) {
             Set<TopicPartition> lost = new LinkedHashSet<>(owned.get());
             lost.addAll(target);
