@@ -438,6 +438,11 @@ public final class Admin implements AutoCloseable {
         context.close();
     }
 
+    /** The routing, for tests in this package. */
+    AdminCalls calls() {
+        return calls;
+    }
+
     /** The settings this client runs with. */
     public AdminConfig config() {
         return config;

@@ -174,6 +174,16 @@ final class AdminCalls {
         }
     }
 
+    /** The cached coordinator of a group, null when none (for tests). */
+    BrokerNode cachedCoordinator(String groupId) {
+        return coordinators.get(groupId);
+    }
+
+    /** Sets the cached coordinator of a group (for tests: a stale entry). */
+    void cacheCoordinator(String groupId, BrokerNode node) {
+        coordinators.put(groupId, node);
+    }
+
     /** FindCoordinator through any broker; retriable per-group errors are retried until the deadline. */
     BrokerNode findCoordinator(String groupId, long deadlineNanos) {
         return anyBroker("finding the coordinator of group " + groupId, deadlineNanos, (ch, ms) -> {

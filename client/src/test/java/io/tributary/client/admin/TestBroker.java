@@ -18,14 +18,23 @@ final class TestBroker implements AutoCloseable {
     private final Broker broker;
     private final int port;
 
+    /** A single-broker cluster. */
     TestBroker(Path dir, Map<String, String> extra) {
-        port = freePort();
-        int raft = freePort();
-        BrokerConfig.Builder b = BrokerConfig.builder().nodeId(1)
+        this(dir, 1, freePort(), freePort(), null, extra);
+    }
+
+    /**
+     * Broker {@code id} of a cluster whose controller voters are {@code voters} (null: this broker
+     * alone, on {@code raftPort}).
+     */
+    TestBroker(Path dir, int id, int clientPort, int raftPort, String voters, Map<String, String> extra) {
+        port = clientPort;
+        int raft = raftPort;
+        BrokerConfig.Builder b = BrokerConfig.builder().nodeId(id)
                 .set(BrokerConfig.LISTEN_HOST, "127.0.0.1")
                 .clientPort(port).raftPort(raft).metricsPort(freePort())
-                .dataDirs(dir.resolve("broker-1"))
-                .controllerVoters("1@127.0.0.1:" + raft)
+                .dataDirs(dir.resolve("broker-" + id))
+                .controllerVoters(voters != null ? voters : id + "@127.0.0.1:" + raft)
                 .set(BrokerConfig.SHUTDOWN_TIMEOUT_MS, "5000")
                 .set(BrokerConfig.CLIENT_THREADS, "4")
                 .set(BrokerConfig.GROUP_OFFSETS_TOPIC_PARTITIONS, "2");
@@ -35,7 +44,13 @@ final class TestBroker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        await().atMost(Duration.ofSeconds(60)).until(broker::isReady);
+        if (voters == null) {
+            await().atMost(Duration.ofSeconds(60)).until(broker::isReady);
+        }
+    }
+
+    boolean isReady() {
+        return broker.isReady();
     }
 
     String bootstrap() {
