@@ -16,7 +16,6 @@ import io.tributary.client.serde.Serializer;
 import io.tributary.record.Header;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -323,9 +322,5 @@ public final class Producer<K, V> implements AutoCloseable {
                 context.close();
             }
         }
-    }
-
-    List<ProducerBatch> incompleteBatchesForTest() {
-        return accumulator.incomplete();
     }
 }

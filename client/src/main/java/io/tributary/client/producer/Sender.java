@@ -37,7 +37,6 @@ import io.tributary.record.RecordBatch;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -746,7 +745,7 @@ final class Sender implements Runnable {
         boolean retriable = e.isRetriable()
                 || (e instanceof UnknownTopicOrPartitionException && b.attempts < 2);
         boolean expired = now - b.createdNanos > deliveryTimeoutNanos;
-        if (retriable && !expired && b.attempts <= retries && !closingForced()) {
+        if (retriable && !expired && b.attempts <= retries && !forceClose) {
             LOG.debug("{}: retrying {} after {}", context.name(), b, e.getMessage());
             scheduleRetry(s, b, true, now);
             return;
@@ -757,10 +756,6 @@ final class Sender implements Runnable {
                     + TimeUnit.NANOSECONDS.toMillis(deliveryTimeoutNanos) + " (last error: " + e.getMessage() + ")", e);
         }
         failTerminal(s, b, reported);
-    }
-
-    private boolean closingForced() {
-        return forceClose;
     }
 
     private void scheduleRetry(PartitionState s, ProducerBatch b, boolean counted, long now) {
@@ -872,13 +867,5 @@ final class Sender implements Runnable {
             LOG.error("{} sender: error while shutting down", context.name(), e);
         }
         LOG.debug("{} sender stopped", context.name());
-    }
-
-    int inFlightBatchesForTest() {
-        return inFlightBatches;
-    }
-
-    Iterator<Connection> connectionsForTest() {
-        return connections.values().iterator();
     }
 }
