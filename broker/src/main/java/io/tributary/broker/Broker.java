@@ -148,7 +148,8 @@ public final class Broker implements AutoCloseable {
         timer = sched;
 
         BrokerMetrics metrics = new BrokerMetrics(id, node::replicas);
-        ctx = new BrokerContext(node, new TopicConfigs(config.topicDefaults(), config.maxRequestBytes() - 1024 * 1024), metrics, timer, executor);
+        ctx = new BrokerContext(node, new TopicConfigs(config.topicDefaults(),
+                config.maxRequestBytes() - 1024 * 1024, config.producerIdExpirationMs()), metrics, timer, executor);
 
         groups = new GroupCoordinator(ctx, config.groupConfig(), peers);
 

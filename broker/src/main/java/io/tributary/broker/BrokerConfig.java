@@ -110,6 +110,12 @@ public final class BrokerConfig {
     public static final String GROUP_ASSIGNOR = "group.assignor";
     /** The largest metadata string stored with a committed offset, in bytes. */
     public static final String GROUP_OFFSET_METADATA_MAX_BYTES = "group.offset.metadata.max.bytes";
+    /**
+     * {@code producer.id.expiration.ms} of topics that do not set it (the topic key of the same
+     * name overrides it): a producer id with no append to a partition for this long is forgotten.
+     */
+    public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    public static final long PRODUCER_ID_EXPIRATION_MS_DEFAULT = ReplicationConfig.PRODUCER_ID_EXPIRATION_MS_DEFAULT;
     /** Enables the fault-injection HTTP endpoints (tests only). */
     public static final String TEST_FAULT_INJECTION_ENABLED = "test.fault.injection.enabled";
     public static final boolean TEST_FAULT_INJECTION_ENABLED_DEFAULT = false;
@@ -150,7 +156,8 @@ public final class BrokerConfig {
             LEADER_BALANCE_INTERVAL_MS, MAX_REQUEST_BYTES, CLIENT_THREADS, SHUTDOWN_TIMEOUT_MS,
             TEST_FAULT_INJECTION_ENABLED, GROUP_OFFSETS_TOPIC_PARTITIONS, GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
-            GROUP_REBALANCE_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_ASSIGNOR, GROUP_OFFSET_METADATA_MAX_BYTES);
+            GROUP_REBALANCE_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_ASSIGNOR, GROUP_OFFSET_METADATA_MAX_BYTES,
+            PRODUCER_ID_EXPIRATION_MS);
 
     private static final int MAX_REQUEST_MARGIN_BYTES = 1024 * 1024;
 
@@ -172,6 +179,7 @@ public final class BrokerConfig {
     private final int maxRequestBytes;
     private final int clientThreads;
     private final long shutdownTimeoutMs;
+    private final long producerIdExpirationMs;
     private final boolean faultInjectionEnabled;
     private final LogConfig topicDefaults;
     private final GroupConfig groupConfig;
@@ -217,6 +225,7 @@ public final class BrokerConfig {
         leaderBalanceIntervalMs = requireLong(v, LEADER_BALANCE_INTERVAL_MS, LEADER_BALANCE_INTERVAL_MS_DEFAULT, 0);
         clientThreads = requireInt(v, CLIENT_THREADS, Integer.toString(CLIENT_THREADS_DEFAULT), 0, 1024);
         shutdownTimeoutMs = requireLong(v, SHUTDOWN_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS_DEFAULT, 0);
+        producerIdExpirationMs = requireLong(v, PRODUCER_ID_EXPIRATION_MS, PRODUCER_ID_EXPIRATION_MS_DEFAULT, 1);
         faultInjectionEnabled = requireBoolean(v, TEST_FAULT_INJECTION_ENABLED, TEST_FAULT_INJECTION_ENABLED_DEFAULT);
         topicDefaults = parseTopicDefaults(v);
         groupConfig = parseGroupConfig(v);
@@ -366,6 +375,11 @@ public final class BrokerConfig {
         return shutdownTimeoutMs;
     }
 
+    /** {@code producer.id.expiration.ms} of topics that do not set it. */
+    public long producerIdExpirationMs() {
+        return producerIdExpirationMs;
+    }
+
     public boolean faultInjectionEnabled() {
         return faultInjectionEnabled;
     }
@@ -394,7 +408,7 @@ public final class BrokerConfig {
     public ReplicationConfig toReplicationConfig() {
         return new ReplicationConfig(nodeId, advertisedHost, clientPort, raftPort, rack, dataDirs, metadataDir,
                 controllerVoters, defaultPartitions, defaultReplicationFactor, topicDefaults, brokerSessionTimeoutMs,
-                replicaReplacementTimeoutMs, leaderBalanceIntervalMs, raftProperties);
+                replicaReplacementTimeoutMs, leaderBalanceIntervalMs, raftProperties, producerIdExpirationMs);
     }
 
     @Override
@@ -427,6 +441,7 @@ public final class BrokerConfig {
         m.put(CLIENT_THREADS, Integer.toString(clientThreads()));
         m.put(SHUTDOWN_TIMEOUT_MS, Long.toString(shutdownTimeoutMs));
         m.put(TEST_FAULT_INJECTION_ENABLED, Boolean.toString(faultInjectionEnabled));
+        m.put(PRODUCER_ID_EXPIRATION_MS, Long.toString(producerIdExpirationMs));
         m.put(GROUP_OFFSETS_TOPIC_PARTITIONS, Integer.toString(groupConfig.offsetsTopicPartitions()));
         m.put(GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR, Integer.toString(groupConfig.offsetsTopicReplicationFactor()));
         m.put(GROUP_SESSION_TIMEOUT_MS, Integer.toString(groupConfig.sessionTimeoutMs()));

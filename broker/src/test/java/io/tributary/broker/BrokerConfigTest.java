@@ -62,6 +62,22 @@ class BrokerConfigTest {
         assertThat(c.controllerVoters()).containsExactly(Map.entry(1, "127.0.0.1:7501"), Map.entry(2, "127.0.0.1:7502"),
                 Map.entry(3, "127.0.0.1:7503"));
         assertThat(c.topicDefaults()).isEqualTo(LogConfig.defaults());
+        assertThat(c.producerIdExpirationMs()).isEqualTo(86_400_000L);
+        assertThat(c.toReplicationConfig().producerIdExpirationMs()).isEqualTo(86_400_000L);
+    }
+
+    @Test
+    void shouldPassTheBrokerProducerIdExpirationToReplication() {
+        Map<String, String> m = minimal();
+        m.put("producer.id.expiration.ms", "5000");
+        BrokerConfig c = parse(m);
+        assertThat(c.producerIdExpirationMs()).isEqualTo(5000);
+        assertThat(c.toReplicationConfig().producerIdExpirationMs()).isEqualTo(5000);
+        assertThat(c.effectiveConfig()).containsEntry("producer.id.expiration.ms", "5000");
+        for (String bad : new String[] {"0", "-5", "a day"}) {
+            m.put("producer.id.expiration.ms", bad);
+            assertRejected(m, "producer.id.expiration.ms", bad, "at least 1");
+        }
     }
 
     @Test

@@ -27,12 +27,30 @@ import java.util.Objects;
  * @param replicaReplacementTimeoutMs a dead broker's replicas are moved to live brokers after this
  * @param leaderBalanceIntervalMs how often the controller moves leadership to preferred leaders
  * @param raftProperties extra Ratis settings ({@code raft.*} keys), applied last
+ * @param producerIdExpirationMs {@code producer.id.expiration.ms} of topics that do not set it: a
+ *     producer id with no append to a partition for this long is forgotten by the partition
  */
 public record ReplicationConfig(int nodeId, String advertisedHost, int clientPort, int raftPort, String rack,
                                 List<Path> dataDirs, Path metadataDir, Map<Integer, String> controllerVoters,
                                 int defaultPartitions, int defaultReplicationFactor, LogConfig topicDefaults,
                                 long brokerSessionTimeoutMs, long replicaReplacementTimeoutMs,
-                                long leaderBalanceIntervalMs, Map<String, String> raftProperties) {
+                                long leaderBalanceIntervalMs, Map<String, String> raftProperties,
+                                long producerIdExpirationMs) {
+
+    /** Default of {@link #producerIdExpirationMs()}: Kafka's, one day. */
+    public static final long PRODUCER_ID_EXPIRATION_MS_DEFAULT = 86_400_000L;
+
+    /** A configuration with the default {@link #producerIdExpirationMs()}. */
+    public ReplicationConfig(int nodeId, String advertisedHost, int clientPort, int raftPort, String rack,
+                             List<Path> dataDirs, Path metadataDir, Map<Integer, String> controllerVoters,
+                             int defaultPartitions, int defaultReplicationFactor, LogConfig topicDefaults,
+                             long brokerSessionTimeoutMs, long replicaReplacementTimeoutMs,
+                             long leaderBalanceIntervalMs, Map<String, String> raftProperties) {
+        this(nodeId, advertisedHost, clientPort, raftPort, rack, dataDirs, metadataDir, controllerVoters,
+                defaultPartitions, defaultReplicationFactor, topicDefaults, brokerSessionTimeoutMs,
+                replicaReplacementTimeoutMs, leaderBalanceIntervalMs, raftProperties,
+                PRODUCER_ID_EXPIRATION_MS_DEFAULT);
+    }
 
     public ReplicationConfig {
         Objects.requireNonNull(advertisedHost, "advertisedHost");
@@ -53,6 +71,10 @@ public record ReplicationConfig(int nodeId, String advertisedHost, int clientPor
         }
         if (defaultPartitions < 1 || defaultReplicationFactor < 1) {
             throw new IllegalArgumentException("default partitions and replication factor must be at least 1");
+        }
+        if (producerIdExpirationMs < 1) {
+            throw new IllegalArgumentException("producer id expiration " + producerIdExpirationMs
+                    + " ms must be at least 1");
         }
     }
 

@@ -28,13 +28,23 @@ public final class TopicConfigs {
 
     /** The largest max.message.bytes a topic may have: what one gRPC request can carry. */
     private final int maxMessageBytesLimit;
+    private final String producerIdExpirationMsDefault;
 
     public TopicConfigs(LogConfig defaults) {
         this(defaults, Integer.MAX_VALUE);
     }
 
     public TopicConfigs(LogConfig defaults, int maxMessageBytesLimit) {
+        this(defaults, maxMessageBytesLimit, Long.parseLong(PRODUCER_ID_EXPIRATION_MS_DEFAULT));
+    }
+
+    /**
+     * @param producerIdExpirationMsDefault the broker's {@code producer.id.expiration.ms}, shown
+     *     for topics that do not set it
+     */
+    public TopicConfigs(LogConfig defaults, int maxMessageBytesLimit, long producerIdExpirationMsDefault) {
         this.defaults = defaults;
+        this.producerIdExpirationMsDefault = Long.toString(producerIdExpirationMsDefault);
         this.maxMessageBytesLimit = maxMessageBytesLimit;
         this.defaultProperties = defaults.toProperties();
         Set<String> keys = new java.util.HashSet<>(defaultProperties.keySet());
@@ -44,6 +54,7 @@ public final class TopicConfigs {
 
     /** A topic config of the replication layer, not of the log (read by the partition state machine). */
     static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
+    /** Used when neither the topic nor the broker sets it. */
     static final String PRODUCER_ID_EXPIRATION_MS_DEFAULT = "86400000";
 
     public LogConfig defaults() {
@@ -80,7 +91,7 @@ public final class TopicConfigs {
         Map<String, Map.Entry<String, Boolean>> out = new LinkedHashMap<>();
         effective.forEach((k, v) -> out.put(k, Map.entry(v, topic.configs().containsKey(k))));
         String expiry = topic.configs().get(PRODUCER_ID_EXPIRATION_MS);
-        out.put(PRODUCER_ID_EXPIRATION_MS, Map.entry(expiry == null ? PRODUCER_ID_EXPIRATION_MS_DEFAULT : expiry,
+        out.put(PRODUCER_ID_EXPIRATION_MS, Map.entry(expiry == null ? producerIdExpirationMsDefault : expiry,
                 expiry != null));
         return out;
     }

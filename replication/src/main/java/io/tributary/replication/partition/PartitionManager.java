@@ -155,7 +155,7 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                         Integer.parseInt(props.getProperty("partition")));
                 PartitionSpec spec = new PartitionSpec(tp, props.getProperty("topic.id"),
                         Path.of(props.getProperty("log.dir")), logConfig(topicConfigs),
-                        PartitionSpec.producerIdExpirationMs(topicConfigs));
+                        PartitionSpec.producerIdExpirationMs(topicConfigs, config.producerIdExpirationMs()));
                 specs.put(RaftIds.partitionGroupId(spec.topicId(), tp), spec);
             }
         }
@@ -239,7 +239,8 @@ public final class PartitionManager implements LocalPartitions, AutoCloseable {
                               Map<String, String> topicConfigs, boolean joinExisting) {
         RaftGroupId gid = RaftIds.partitionGroupId(topicId, tp);
         LogConfig cfg = logConfig(topicConfigs);
-        long producerIdExpirationMs = PartitionSpec.producerIdExpirationMs(topicConfigs);
+        long producerIdExpirationMs = PartitionSpec.producerIdExpirationMs(topicConfigs,
+                config.producerIdExpirationMs());
         try {
             PartitionSpec existing = specs.get(gid);
             if (existing != null && isHosted(gid)) {

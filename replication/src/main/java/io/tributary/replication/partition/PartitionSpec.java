@@ -36,9 +36,19 @@ record PartitionSpec(TopicPartition topicPartition, String topicId, Path logDir,
      * @throws IllegalArgumentException naming the key when the value is not a positive integer
      */
     static long producerIdExpirationMs(java.util.Map<String, String> topicConfigs) {
+        return producerIdExpirationMs(topicConfigs, PRODUCER_ID_EXPIRATION_MS_DEFAULT);
+    }
+
+    /**
+     * The {@value #PRODUCER_ID_EXPIRATION_MS} of a topic's config overrides, or
+     * {@code brokerDefaultMs} (the broker's {@code producer.id.expiration.ms}) when it sets none.
+     *
+     * @throws IllegalArgumentException naming the key when the value is not a positive integer
+     */
+    static long producerIdExpirationMs(java.util.Map<String, String> topicConfigs, long brokerDefaultMs) {
         String v = topicConfigs.get(PRODUCER_ID_EXPIRATION_MS);
         if (v == null) {
-            return PRODUCER_ID_EXPIRATION_MS_DEFAULT;
+            return brokerDefaultMs;
         }
         long ms;
         try {
