@@ -77,6 +77,7 @@ final class Partitioner {
     }
 
     /** MurmurHash2, 32-bit, seed 0x9747b28c, as Kafka's {@code Utils.murmur2}. */
+    @SuppressWarnings("fallthrough")
     static int murmur2(byte[] data) {
         int length = data.length;
         final int m = 0x5bd1e995;

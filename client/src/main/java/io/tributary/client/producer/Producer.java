@@ -311,6 +311,7 @@ public final class Producer<K, V> implements AutoCloseable {
                 if (senderThread.isAlive()) {
                     LOG.info("{}: close timed out after {} ms; failing what is not acknowledged", context.name(), ms);
                     sender.forceClose();
+                    senderThread.interrupt(); // ends a blocking InitProducerId call
                     senderThread.join();
                 }
             } catch (InterruptedException e) {

@@ -129,7 +129,7 @@ class ProducerIT {
                 expected.computeIfAbsent(partition, k -> new ArrayList<>()).add(key + "=" + i);
                 futures.add(p.send(new ProducerRecord<>(topic, key, i)));
             }
-            CompletableFuture.allOf(futures.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+            CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])).get(30, TimeUnit.SECONDS);
             for (int i = 0; i < futures.size(); i++) {
                 String key = "key-" + (i % 50);
                 assertThat(futures.get(i).get().partition())

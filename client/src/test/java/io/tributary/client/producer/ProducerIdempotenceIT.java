@@ -47,6 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Idempotence against a real broker: answers lost after the write (the retry is a duplicate,
@@ -141,6 +142,59 @@ class ProducerIdempotenceIT {
             }
         }
         assertThat(read).isEqualTo(total);
+    }
+
+    @Test
+    void shouldNeverReorderWithoutIdempotenceWhenAnswersAreLost() throws Exception {
+        String topic = "lost-answers-at-least-once";
+        brokers.createTopic(topic, 2, 1, Map.of());
+        int total = 2000;
+        int lostBefore = LoseAnswers.LOST.get();
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer<String, Long> p = new Producer<>(Map.of("bootstrap.servers", brokers.bootstrap(),
+                "enable.idempotence", "false", "grpc.interceptor.classes", LoseAnswers.class.getName(),
+                "linger.ms", 1, "batch.bytes", 2048, "retry.backoff.ms", 10, "retry.backoff.max.ms", 50),
+                Serdes.stringSerializer(), Serdes.longSerializer())) {
+            for (long i = 0; i < total; i++) {
+                futures.add(p.send(new ProducerRecord<>(topic, "k" + (i % 7), i)));
+                if (i % 100 == 99) {
+                    futures.get((int) i).get(60, TimeUnit.SECONDS);
+                }
+            }
+            p.flush();
+            for (CompletableFuture<RecordMetadata> f : futures) {
+                f.get();
+            }
+            assertThat(LoseAnswers.LOST.get()).isGreaterThan(lostBefore);
+            assertThat(p.metrics().retries()).isPositive();
+        }
+        // At least once: a batch whose answer was lost may be written again, but right after itself
+        // (one batch per partition in flight), so the first occurrences of each key's values are in
+        // send order.
+        Map<String, List<Long>> perKey = new HashMap<>();
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (int partition = 0; partition < 2; partition++) {
+            for (Record r : RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition))) {
+                long v = r.value().getLong(0);
+                if (!seen.add(v)) {
+                    continue;
+                }
+                perKey.computeIfAbsent(java.nio.charset.StandardCharsets.UTF_8.decode(r.key()).toString(),
+                        k -> new ArrayList<>()).add(v);
+            }
+        }
+        assertThat(seen).hasSize(total);
+        perKey.forEach((key, values) -> assertThat(values).as("order of %s", key).isSorted());
+        LoggerFactory.getLogger(ProducerIdempotenceIT.class).info("without idempotence: {} records written for {} sent",
+                read(topic), total);
+    }
+
+    private int read(String topic) {
+        int n = 0;
+        for (int partition = 0; partition < 2; partition++) {
+            n += RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition)).size();
+        }
+        return n;
     }
 
     @Test
