@@ -48,13 +48,44 @@ class ProducerThroughputIT {
         }
     }
 
+    @Test
+    void measureCodecsAndAcks(@TempDir Path dir) throws Exception {
+        try (TestBrokers brokers = new TestBrokers(dir, 1).start()) {
+            int run = 0;
+            // 1 KiB of text-like bytes (compressible about 3:1, like JSON events).
+            for (String codec : new String[] {"none", "lz4", "snappy", "zstd", "gzip"}) {
+                String topic = "codec-" + run++;
+                brokers.createTopic(topic, 1, 1, Map.of());
+                measure(brokers, topic, 1024, 256 * 1024, 100_000, 1, "all", codec, true);
+            }
+            String topic = "acks-none";
+            brokers.createTopic(topic, 1, 1, Map.of());
+            measure(brokers, topic, 1024, 256 * 1024, 100_000, 1, "none", "none", false);
+        }
+    }
+
     private void measure(TestBrokers brokers, String topic, int recordSize, int batchBytes, int records,
                          int partitions) throws Exception {
+        measure(brokers, topic, recordSize, batchBytes, records, partitions, "all", "none", false);
+    }
+
+    private void measure(TestBrokers brokers, String topic, int recordSize, int batchBytes, int records,
+                         int partitions, String acks, String codec, boolean text) throws Exception {
         byte[] value = new byte[recordSize];
-        new Random(1).nextBytes(value);
+        Random random = new Random(1);
+        if (text) {
+            String[] words = {"order", "created", "customer", "amount", "\"id\":", "\"status\":", "paid", "42"};
+            StringBuilder sb = new StringBuilder();
+            while (sb.length() < recordSize) {
+                sb.append(words[random.nextInt(words.length)]).append(random.nextInt(1000)).append(' ');
+            }
+            System.arraycopy(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, value, 0, recordSize);
+        } else {
+            random.nextBytes(value);
+        }
         try (Producer<byte[], byte[]> p = new Producer<>(Map.of("bootstrap.servers", brokers.bootstrap(),
-                "batch.bytes", batchBytes, "linger.ms", 5, "buffer.memory", 64L * 1024 * 1024),
-                Serdes.bytesSerializer(), Serdes.bytesSerializer())) {
+                "batch.bytes", batchBytes, "linger.ms", 5, "buffer.memory", 64L * 1024 * 1024, "acks", acks,
+                "compression.type", codec), Serdes.bytesSerializer(), Serdes.bytesSerializer())) {
             p.partitionCount(topic);
             // Warm-up: a tenth of the records.
             send(p, topic, value, records / 10);
@@ -64,9 +95,10 @@ class ProducerThroughputIT {
             p.flush();
             double seconds = (System.nanoTime() - start) / 1e9;
             ProducerMetrics m = p.metrics();
-            LOG.info(String.format("throughput: %5d B records, batch.bytes %7d, %d partition(s): %,10.0f records/s, "
-                            + "%6.1f MB/s (payload), %d records in %.1f s; %s", recordSize, batchBytes, partitions,
-                    records / seconds, records * (double) recordSize / seconds / 1e6, records, seconds, m));
+            LOG.info(String.format("throughput: %5d B records, batch.bytes %7d, %d partition(s), acks=%s, %s: "
+                            + "%,10.0f records/s, %6.1f MB/s (payload), %d records in %.1f s; %s", recordSize,
+                    batchBytes, partitions, acks, codec, records / seconds,
+                    records * (double) recordSize / seconds / 1e6, records, seconds, m));
         }
     }
 
