@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumerRecord;
 import io.tributary.client.TopicPartition;
+import io.tributary.client.errors.ClientClosedException;
 import io.tributary.client.errors.ConfigException;
+import io.tributary.client.errors.SerializationException;
 import io.tributary.client.errors.UnknownTopicOrPartitionException;
 import io.tributary.client.serde.Serdes;
 import io.tributary.record.Compression;
@@ -278,6 +280,50 @@ class ConsumerAssignIT {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("auto.offset.reset");
         assertThatThrownBy(() -> consumer(Map.of("enable.auto.commit", "true")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("group.id");
+    }
+
+    @Test
+    void shouldReportAnUnknownTopicADeserializerFailureAndAClosedConsumerClearly() {
+        try (Consumer<String, String> c = consumer(Map.of())) {
+            c.assign(List.of(new TopicPartition("never-created", 0)));
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> {
+                while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+                    c.poll(Duration.ofMillis(200));
+                }
+            }).isInstanceOf(UnknownTopicOrPartitionException.class).hasMessageContaining("never-created");
+        }
+        String t = topic(1);
+        TopicPartition tp = new TopicPartition(t, 0);
+        brokers.produce(t, 0, Compression.NONE, recs("s", 3));
+        Map<String, Object> cfg = Map.of("bootstrap.servers", brokers.bootstrap(), "auto.offset.reset", "earliest");
+        Consumer<String, Long> c = new Consumer<>(cfg, Serdes.stringDeserializer(), (topic, data) -> {
+            String s = new String(data, StandardCharsets.UTF_8);
+            if (s.endsWith("1")) {
+                throw new IllegalArgumentException("not a number: " + s);
+            }
+            return (long) s.length();
+        });
+        c.assign(List.of(tp));
+        List<ConsumerRecord<String, Long>> got = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            c.poll(Duration.ofMillis(100)).forEach(got::add);
+            return got.size() == 1;
+        });
+        // The bad record stops the partition at its offset, with a message naming it, until the application seeks past.
+        assertThatThrownBy(() -> c.poll(Duration.ofSeconds(5))).isInstanceOf(SerializationException.class)
+                .hasMessageContaining("offset 1 of " + tp).hasMessageContaining("not a number");
+        assertThat(c.position(tp)).isEqualTo(1);
+        assertThatThrownBy(() -> c.poll(Duration.ofSeconds(5))).isInstanceOf(SerializationException.class);
+        c.seek(tp, 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            c.poll(Duration.ofMillis(100)).forEach(got::add);
+            return got.size() == 2;
+        });
+        assertThat(got.get(1).offset()).isEqualTo(2);
+        c.close();
+        c.close();
+        assertThatThrownBy(() -> c.poll(Duration.ofMillis(10))).isInstanceOf(ClientClosedException.class);
     }
 
     @Test
