@@ -128,6 +128,8 @@ final class Sender implements Runnable {
     private boolean bumpNeeded;
     private long initRetryAtNanos;
     private int initAttempts;
+    /** Why the last InitProducerId failed, for the message of records that expire meanwhile. */
+    private TributaryException lastInitError;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private final Map<Integer, Connection> connections = new HashMap<>();
     private long correlationIds;
@@ -273,7 +275,9 @@ final class Sender implements Runnable {
         checkRequestTimeouts(now);
         expireQueued(now);
         if (idempotence && !ensureProducerId(now)) {
-            awaitSignal(Math.max(0, Math.min(MAX_POLL_NANOS, initRetryAtNanos - now)));
+            // Waiting for answers before a bump (they wake us), or for the next InitProducerId attempt.
+            long untilRetry = initRetryAtNanos - now;
+            awaitSignal(untilRetry > 0 ? Math.min(MAX_POLL_NANOS, untilRetry) : MAX_POLL_NANOS);
             return;
         }
         long wait = sendReady(now);
@@ -329,6 +333,7 @@ final class Sender implements Runnable {
                 producerId = response.getProducer().getProducerId();
                 producerEpoch = (short) response.getProducer().getProducerEpoch();
                 initAttempts = 0;
+                lastInitError = null;
                 if (bump) {
                     epochBumps.increment();
                     restampAfterBump();
@@ -349,6 +354,7 @@ final class Sender implements Runnable {
             }
         }
         initAttempts++;
+        lastInitError = last;
         initRetryAtNanos = now + TimeUnit.MILLISECONDS.toNanos(config.retryBackoffMs(initAttempts));
         LOG.warn("{}: InitProducerId failed (attempt {}), retrying: {}", context.name(), initAttempts,
                 last == null ? "no broker known" : last.getMessage());
@@ -806,10 +812,17 @@ final class Sender implements Runnable {
                     break;
                 }
                 ProducerBatch b = accumulator.pollFirst(q);
+                String why;
+                if (idempotence && (producerId < 0 || bumpNeeded) && lastInitError != null) {
+                    why = "sent: no producer id (InitProducerId failed: " + lastInitError.getMessage() + ")";
+                } else if (b.attempts == 0) {
+                    why = "sent (is the partition's leader available?)";
+                } else {
+                    why = "acknowledged";
+                }
                 failTerminal(s, b, new ClientTimeoutException(b.recordCount() + " record(s) for " + q.tp
                         + " expired after delivery.timeout.ms=" + TimeUnit.NANOSECONDS.toMillis(deliveryTimeoutNanos)
-                        + " without being " + (b.attempts == 0 ? "sent (is the partition's leader available?)"
-                        : "acknowledged")));
+                        + " without being " + why, lastInitError));
             }
         }
     }
