@@ -120,6 +120,8 @@ public final class Consumer<K, V> implements AutoCloseable {
     /** Explicit resets asked by seekToBeginning/seekToEnd, until resolved. */
     private final Map<TopicPartition, OffsetsClient.Query> pendingResets = new HashMap<>();
     private final Map<TopicPartition, Long> lastCommitted = new HashMap<>();
+    /** Async commits not answered yet: close waits for them (within its timeout). */
+    private final Set<CompletableFuture<Void>> inFlightCommits = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile GroupMembership membership;
     private RebalanceListener listener = RebalanceListener.NOOP;
     private PositionLookup lookup;
@@ -864,7 +866,9 @@ public final class Consumer<K, V> implements AutoCloseable {
             }
             return;
         }
-        commitFuture(offsets, System.nanoTime() + config.defaultApiTimeout().toNanos()).whenComplete((v, e) -> {
+        CompletableFuture<Void> f = commitFuture(offsets, System.nanoTime() + config.defaultApiTimeout().toNanos());
+        // Tracked until its completion is queued, so that close() runs every callback it waited for.
+        CompletableFuture<Void> queued = f.handle((v, e) -> {
             completions.add(() -> {
                 if (e == null) {
                     offsets.forEach((tp, om) -> lastCommitted.put(tp, om.offset()));
@@ -877,7 +881,10 @@ public final class Consumer<K, V> implements AutoCloseable {
                 }
             });
             fetcher.wakeup();
+            return null;
         });
+        inFlightCommits.add(queued);
+        queued.whenComplete((v, e) -> inFlightCommits.remove(queued));
     }
 
     private CompletableFuture<Void> commitFuture(Map<TopicPartition, OffsetAndMetadata> offsets, long deadline) {
@@ -1071,6 +1078,17 @@ public final class Consumer<K, V> implements AutoCloseable {
                 return;
             }
             try {
+                long deadline = deadlineOf(timeout);
+                for (CompletableFuture<Void> f : List.copyOf(inFlightCommits)) {
+                    try {
+                        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    } catch (ExecutionException | TimeoutException e) {
+                        // reported to its callback below (a timeout: not at all)
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
                 runCompletions();
                 if (membership != null) {
                     revokeLocked(subscriptions.assigned(), true);

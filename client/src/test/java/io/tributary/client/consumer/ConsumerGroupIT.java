@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.tributary.client.ConsumerRecord;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.errors.GroupNotEmptyException;
+import io.tributary.client.errors.InvalidRequestException;
 import io.tributary.client.serde.Serdes;
 import io.tributary.record.Compression;
 import java.nio.file.Path;
@@ -125,6 +126,37 @@ class ConsumerGroupIT {
         }
         try (Consumer<String, String> c = consumer(Map.of("group.id", g))) {
             assertThat(c.committed(Set.of(p0)).get(p0).offset()).isEqualTo(10);
+        }
+        // close() waits for an async commit in flight and runs its callback.
+        AtomicReference<Exception> closing = new AtomicReference<>(new Exception("not called"));
+        Consumer<String, String> last = consumer(Map.of("group.id", g, "enable.auto.commit", "false"));
+        last.assign(List.of(p0));
+        last.commitAsync(Map.of(p0, new OffsetAndMetadata(3, "async")), (offsets, e) -> closing.set(e));
+        last.close();
+        assertThat(closing.get()).isNull();
+        try (Consumer<String, String> c = consumer(Map.of("group.id", g))) {
+            assertThat(c.committed(Set.of(p0)).get(p0)).isEqualTo(new OffsetAndMetadata(3, "async"));
+        }
+    }
+
+    @Test
+    void shouldThrowTheCoordinatorsRefusalFromPoll() {
+        String t = name("refused");
+        brokers.createTopic(t, 1, 1, Map.of());
+        try (Consumer<String, String> c = consumer(Map.of("group.id", name("g"), "session.timeout.ms", 500))) {
+            c.subscribe(List.of(t));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                try {
+                    c.poll(Duration.ofMillis(100));
+                    return false;
+                } catch (InvalidRequestException e) {
+                    thrown.set(e);
+                    return true;
+                }
+            });
+            assertThat(thrown.get()).hasMessageContaining("session");
+            assertThat(c.assignment()).isEmpty();
         }
     }
 
