@@ -86,6 +86,8 @@ public final class GroupMembership {
     private boolean heartbeatNow;
     private boolean closing;
     private TributaryException fatal;
+    /** Touched by the heartbeat thread only. */
+    private String lastRefusal;
 
     /**
      * @param owned    the partitions the polling thread owns now (a published snapshot)
@@ -242,7 +244,14 @@ public final class GroupMembership {
                 if (e.isRetriable()) {
                     LOG.debug("{}: group call failed, retrying: {}", ctx.name(), e.getMessage());
                 } else {
-                    LOG.warn("{}: group {} refused the member: {}", ctx.name(), client.groupId(), e.getMessage());
+                    // Retried with the longest backoff; logged once per distinct refusal, not per retry.
+                    if (!e.getMessage().equals(lastRefusal)) {
+                        LOG.warn("{}: group {} refused the member: {}", ctx.name(), client.groupId(), e.getMessage());
+                        lastRefusal = e.getMessage();
+                    } else {
+                        LOG.debug("{}: group {} refused the member again: {}", ctx.name(), client.groupId(),
+                                e.getMessage());
+                    }
                     synchronized (this) {
                         fatal = e;
                     }
