@@ -142,6 +142,8 @@ public final class Fetcher {
     private final Set<Session> starved = new HashSet<>();
     private final Map<TopicPartition, OffsetOutOfRangeException> outOfRange = new LinkedHashMap<>();
     private final Map<TopicPartition, TributaryException> errors = new LinkedHashMap<>();
+    /** The last error message logged per partition, so that a persistent error is logged once. */
+    private final Map<TopicPartition, String> lastLogged = new HashMap<>();
     private long bufferedBytes;
     private boolean signalled;
     private boolean closed;
@@ -169,6 +171,7 @@ public final class Fetcher {
                 Part p = it.next().getValue();
                 if (!positions.containsKey(p.tp)) {
                     it.remove();
+                    lastLogged.remove(p.tp);
                     dropBuffered(p.tp);
                     outOfRange.remove(p.tp);
                     errors.remove(p.tp);
@@ -432,6 +435,7 @@ public final class Fetcher {
                 }
                 p.highWatermark = pr.getHighWatermark();
                 p.logStartOffset = pr.getLogStartOffset();
+                lastLogged.remove(tp);
                 if (pr.getRecords().isEmpty()) {
                     continue;
                 }
@@ -467,14 +471,20 @@ public final class Fetcher {
             ctx.metadata().applyLeaderHint(p.tp, nle);
             p.retryAtNanos = nle.leaderId() >= 0 ? 0 : backoffAt();
         } else if (e instanceof OffsetOutOfRangeException oor) {
-            LOG.info("fetch offset {} of {} is out of range: {}", p.fetchOffset, p.tp, e.getMessage());
+            if (firstTime(p.tp, e)) {
+                LOG.info("fetch offset {} of {} is out of range: {}", p.fetchOffset, p.tp, e.getMessage());
+            }
             outOfRange.put(p.tp, oor);
         } else if (e.isRetriable()) {
             LOG.debug("fetching {} failed, retrying: {}", p.tp, e.getMessage());
             ctx.metadata().requestUpdate();
             p.retryAtNanos = backoffAt();
         } else {
-            LOG.warn("fetching {} failed: {}", p.tp, e.getMessage());
+            if (firstTime(p.tp, e)) {
+                LOG.warn("fetching {} failed: {}", p.tp, e.getMessage());
+            } else {
+                LOG.debug("fetching {} failed again: {}", p.tp, e.getMessage());
+            }
             errors.put(p.tp, e);
             ctx.metadata().requestUpdate();
             p.retryAtNanos = backoffAt();
@@ -515,6 +525,11 @@ public final class Fetcher {
             ctx.metadata().requestUpdate();
         }
         signal();
+    }
+
+    /** Under the lock: true unless this partition's last logged error had the same message (no log flood). */
+    private boolean firstTime(TopicPartition tp, TributaryException e) {
+        return !java.util.Objects.equals(lastLogged.put(tp, e.getMessage()), e.getMessage());
     }
 
     private long backoffAt() {
