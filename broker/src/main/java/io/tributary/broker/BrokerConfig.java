@@ -116,6 +116,10 @@ public final class BrokerConfig {
      */
     public static final String PRODUCER_ID_EXPIRATION_MS = "producer.id.expiration.ms";
     public static final long PRODUCER_ID_EXPIRATION_MS_DEFAULT = ReplicationConfig.PRODUCER_ID_EXPIRATION_MS_DEFAULT;
+    /** A group without members and without commits for this long is deleted with its offsets. */
+    public static final String GROUP_OFFSETS_RETENTION_MS = "group.offsets.retention.ms";
+    /** How often each coordinator looks for groups past {@link #GROUP_OFFSETS_RETENTION_MS}. */
+    public static final String GROUP_OFFSETS_RETENTION_CHECK_INTERVAL_MS = "group.offsets.retention.check.interval.ms";
     /** Enables the fault-injection HTTP endpoints (tests only). */
     public static final String TEST_FAULT_INJECTION_ENABLED = "test.fault.injection.enabled";
     public static final boolean TEST_FAULT_INJECTION_ENABLED_DEFAULT = false;
@@ -157,7 +161,7 @@ public final class BrokerConfig {
             TEST_FAULT_INJECTION_ENABLED, GROUP_OFFSETS_TOPIC_PARTITIONS, GROUP_OFFSETS_TOPIC_REPLICATION_FACTOR,
             GROUP_SESSION_TIMEOUT_MS, GROUP_MIN_SESSION_TIMEOUT_MS, GROUP_MAX_SESSION_TIMEOUT_MS,
             GROUP_REBALANCE_TIMEOUT_MS, GROUP_HEARTBEAT_INTERVAL_MS, GROUP_ASSIGNOR, GROUP_OFFSET_METADATA_MAX_BYTES,
-            PRODUCER_ID_EXPIRATION_MS);
+            PRODUCER_ID_EXPIRATION_MS, GROUP_OFFSETS_RETENTION_MS, GROUP_OFFSETS_RETENTION_CHECK_INTERVAL_MS);
 
     private static final int MAX_REQUEST_MARGIN_BYTES = 1024 * 1024;
 
@@ -451,6 +455,9 @@ public final class BrokerConfig {
         m.put(GROUP_HEARTBEAT_INTERVAL_MS, Integer.toString(groupConfig.heartbeatIntervalMs()));
         m.put(GROUP_ASSIGNOR, groupConfig.assignor());
         m.put(GROUP_OFFSET_METADATA_MAX_BYTES, Integer.toString(groupConfig.offsetMetadataMaxBytes()));
+        m.put(GROUP_OFFSETS_RETENTION_MS, Long.toString(groupConfig.offsetsRetentionMs()));
+        m.put(GROUP_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+                Long.toString(groupConfig.offsetsRetentionCheckIntervalMs()));
         Map<String, String> topic = topicDefaults.toProperties();
         LOG_KEYS.forEach((brokerKey, topicKey) -> m.put(brokerKey, topic.get(topicKey)));
         m.putAll(raftProperties);
@@ -478,8 +485,11 @@ public final class BrokerConfig {
         }
         int metadataBytes = requireInt(v, GROUP_OFFSET_METADATA_MAX_BYTES,
                 Integer.toString(GroupConfig.OFFSET_METADATA_MAX_BYTES_DEFAULT), 0, 1024 * 1024);
+        long retention = requireLong(v, GROUP_OFFSETS_RETENTION_MS, GroupConfig.OFFSETS_RETENTION_MS_DEFAULT, 1);
+        long retentionCheck = requireLong(v, GROUP_OFFSETS_RETENTION_CHECK_INTERVAL_MS,
+                GroupConfig.OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT, 1);
         return new GroupConfig(partitions, rf, session, minSession, maxSession, rebalance, heartbeat, assignor,
-                metadataBytes);
+                metadataBytes, retention, retentionCheck);
     }
 
     private static LogConfig parseTopicDefaults(Map<String, String> v) {

@@ -64,6 +64,24 @@ class BrokerConfigTest {
         assertThat(c.topicDefaults()).isEqualTo(LogConfig.defaults());
         assertThat(c.producerIdExpirationMs()).isEqualTo(86_400_000L);
         assertThat(c.toReplicationConfig().producerIdExpirationMs()).isEqualTo(86_400_000L);
+        assertThat(c.groupConfig().offsetsRetentionMs()).isEqualTo(7L * 24 * 3600 * 1000);
+        assertThat(c.groupConfig().offsetsRetentionCheckIntervalMs()).isEqualTo(600_000);
+    }
+
+    @Test
+    void shouldParseAndCheckTheOffsetsRetention() {
+        Map<String, String> m = minimal();
+        m.put("group.offsets.retention.ms", "60000");
+        m.put("group.offsets.retention.check.interval.ms", "1000");
+        BrokerConfig c = parse(m);
+        assertThat(c.groupConfig().offsetsRetentionMs()).isEqualTo(60_000);
+        assertThat(c.groupConfig().offsetsRetentionCheckIntervalMs()).isEqualTo(1000);
+        assertThat(c.effectiveConfig()).containsEntry("group.offsets.retention.ms", "60000");
+        m.put("group.offsets.retention.ms", "0");
+        assertRejected(m, "group.offsets.retention.ms", "0", "at least 1");
+        m = minimal();
+        m.put("group.offsets.retention.check.interval.ms", "soon");
+        assertRejected(m, "group.offsets.retention.check.interval.ms", "soon");
     }
 
     @Test

@@ -28,6 +28,22 @@ public final class BrokerMetrics {
     private final Counter bytes;
     private final Histogram latency;
     private final Counter errors;
+    private final Counter groupRebalances;
+    private final Counter partitionMoves;
+    private final Counter offsetCommits;
+    private final Counter groupsExpired;
+    private final Counter coordinatorLoads;
+    private final Histogram coordinatorLoadTime;
+    private volatile Supplier<GroupCounts> groupCounts = () -> GroupCounts.NONE;
+
+    /**
+     * Groups and members of the groups this broker coordinates now, by state: groups
+     * {@code empty|stable|reconciling} (group.proto's states), members {@code stable} (nothing to
+     * give up, has its whole target) or {@code reconciling}.
+     */
+    public record GroupCounts(java.util.Map<String, Integer> groups, java.util.Map<String, Integer> members) {
+        public static final GroupCounts NONE = new GroupCounts(java.util.Map.of(), java.util.Map.of());
+    }
 
     public BrokerMetrics(int nodeId, Supplier<Collection<PartitionReplica>> replicas) {
         requests = Counter.builder().name("tributary_requests_total")
@@ -75,8 +91,87 @@ public final class BrokerMetrics {
                 .labelNames("topic", "partition")
                 .callback(cb -> each(replicas.get(), (tp, r) -> cb.call(r.isLeader() ? 1 : 0, tp.topic(),
                         Integer.toString(tp.partition())))).register(registry);
+        groupRebalances = Counter.builder().name("tributary_group_rebalances_total")
+                .help("Times a group coordinated here recomputed its target assignment (a member joined, left or"
+                        + " changed its subscription, or a subscribed topic changed)").register(registry);
+        partitionMoves = Counter.builder().name("tributary_group_partition_moves_total")
+                .help("Partitions a member was asked to give up so that another member can have them")
+                .register(registry);
+        offsetCommits = Counter.builder().name("tributary_group_offset_commits_total")
+                .help("Committed offsets (one per partition) written, by result")
+                .labelNames("result").register(registry);
+        groupsExpired = Counter.builder().name("tributary_group_expired_total")
+                .help("Groups deleted with their offsets after group.offsets.retention.ms without members or commits")
+                .register(registry);
+        coordinatorLoads = Counter.builder().name("tributary_group_coordinator_loads_total")
+                .help("Loads of a __consumer_offsets partition when this broker became its coordinator, by result")
+                .labelNames("result").register(registry);
+        coordinatorLoadTime = Histogram.builder().name("tributary_group_coordinator_load_seconds")
+                .help("Time from becoming a __consumer_offsets partition's leader to serving its groups")
+                .unit(Unit.SECONDS)
+                .classicUpperBounds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+                .register(registry);
+        GaugeWithCallback.builder().name("tributary_groups")
+                .help("Consumer groups coordinated by this broker, by state").labelNames("state")
+                .callback(cb -> counts(true).forEach((state, n) -> cb.call(n, state))).register(registry);
+        GaugeWithCallback.builder().name("tributary_group_members")
+                .help("Members of the groups coordinated by this broker, by state (stable, reconciling)")
+                .labelNames("state")
+                .callback(cb -> counts(false).forEach((state, n) -> cb.call(n, state))).register(registry);
         io.prometheus.metrics.core.metrics.Info.builder().name("tributary_broker_info").help("This broker")
                 .labelNames("node_id").register(registry).setLabelValues(Integer.toString(nodeId));
+    }
+
+    /** Where the group gauges read their counts from (the group coordinator, once it exists). */
+    public void groupCounts(Supplier<GroupCounts> counts) {
+        groupCounts = counts;
+    }
+
+    private java.util.Map<String, Integer> counts(boolean groups) {
+        try {
+            GroupCounts c = groupCounts.get();
+            return groups ? c.groups() : c.members();
+        } catch (RuntimeException e) {
+            LOG.debug("skipping group gauges: {}", e.toString());
+            return java.util.Map.of();
+        }
+    }
+
+    /** A group's target assignment was recomputed. */
+    public void groupRebalance() {
+        groupRebalances.inc();
+    }
+
+    /** {@code n} partitions were asked back from their members. */
+    public void partitionMoves(int n) {
+        if (n > 0) {
+            partitionMoves.inc(n);
+        }
+    }
+
+    /** Offsets of {@code accepted} partitions were committed and {@code refused} were not. */
+    public void offsetCommits(int accepted, int refused) {
+        if (accepted > 0) {
+            offsetCommits.labelValues("accepted").inc(accepted);
+        }
+        if (refused > 0) {
+            offsetCommits.labelValues("refused").inc(refused);
+        }
+    }
+
+    /** {@code n} groups were deleted by offsets retention. */
+    public void groupsExpired(int n) {
+        if (n > 0) {
+            groupsExpired.inc(n);
+        }
+    }
+
+    /** A coordinator load ended after {@code nanos}: {@code ok}, or failed (it is retried). */
+    public void coordinatorLoad(long nanos, boolean ok) {
+        coordinatorLoads.labelValues(ok ? "ok" : "failed").inc();
+        if (ok) {
+            coordinatorLoadTime.observe(nanos / 1e9);
+        }
     }
 
     public PrometheusRegistry registry() {

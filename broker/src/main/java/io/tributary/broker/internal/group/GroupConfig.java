@@ -13,12 +13,16 @@ package io.tributary.broker.internal.group;
  * @param heartbeatIntervalMs the heartbeat interval given to members of a stable group
  * @param assignor the assignor of members that do not name one
  * @param offsetMetadataMaxBytes the largest metadata string of a committed offset, in UTF-8 bytes
+ * @param offsetsRetentionMs a group without members, and with no commit, for this long is deleted
+ *     with its committed offsets (Kafka's {@code offsets.retention.minutes})
+ * @param offsetsRetentionCheckIntervalMs how often the coordinator looks for such groups
  *
  * <p>Thread-safety: immutable.
  */
 public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicationFactor, int sessionTimeoutMs,
                           int minSessionTimeoutMs, int maxSessionTimeoutMs, int rebalanceTimeoutMs,
-                          int heartbeatIntervalMs, String assignor, int offsetMetadataMaxBytes) {
+                          int heartbeatIntervalMs, String assignor, int offsetMetadataMaxBytes,
+                          long offsetsRetentionMs, long offsetsRetentionCheckIntervalMs) {
 
     public static final int OFFSETS_TOPIC_PARTITIONS_DEFAULT = 8;
     public static final int OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT = 3;
@@ -29,6 +33,10 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
     public static final int HEARTBEAT_INTERVAL_MS_DEFAULT = 3_000;
     public static final String ASSIGNOR_DEFAULT = Assignors.STICKY;
     public static final int OFFSET_METADATA_MAX_BYTES_DEFAULT = 4096;
+    /** Kafka's default: 7 days. */
+    public static final long OFFSETS_RETENTION_MS_DEFAULT = 7L * 24 * 60 * 60 * 1000;
+    /** Kafka's {@code offsets.retention.check.interval.ms} default: 10 minutes. */
+    public static final long OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT = 600_000;
 
     public GroupConfig {
         if (minSessionTimeoutMs > maxSessionTimeoutMs) {
@@ -42,6 +50,10 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
         if (Assignors.byName(assignor) == null) {
             throw new IllegalArgumentException("unknown assignor '" + assignor + "': use one of " + Assignors.NAMES);
         }
+        if (offsetsRetentionMs < 1 || offsetsRetentionCheckIntervalMs < 1) {
+            throw new IllegalArgumentException("offsets retention " + offsetsRetentionMs + " ms and its check interval "
+                    + offsetsRetentionCheckIntervalMs + " ms must be at least 1");
+        }
     }
 
     /** Every default. */
@@ -49,6 +61,7 @@ public record GroupConfig(int offsetsTopicPartitions, int offsetsTopicReplicatio
         return new GroupConfig(OFFSETS_TOPIC_PARTITIONS_DEFAULT, OFFSETS_TOPIC_REPLICATION_FACTOR_DEFAULT,
                 SESSION_TIMEOUT_MS_DEFAULT, MIN_SESSION_TIMEOUT_MS_DEFAULT, MAX_SESSION_TIMEOUT_MS_DEFAULT,
                 REBALANCE_TIMEOUT_MS_DEFAULT, HEARTBEAT_INTERVAL_MS_DEFAULT, ASSIGNOR_DEFAULT,
-                OFFSET_METADATA_MAX_BYTES_DEFAULT);
+                OFFSET_METADATA_MAX_BYTES_DEFAULT, OFFSETS_RETENTION_MS_DEFAULT,
+                OFFSETS_RETENTION_CHECK_INTERVAL_MS_DEFAULT);
     }
 }

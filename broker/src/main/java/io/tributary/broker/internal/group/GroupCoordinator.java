@@ -44,8 +44,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>A timer thread ({@code broker-N-group-coordinator}) polls every {@value #TICK_MS} ms:
  * it starts loading a partition when this broker becomes its leader (or its term changes), drops
- * it when leadership is lost, expires members whose session or rebalance timeout ran out, and
- * re-targets groups when their subscribed topics change. Loading reads the log on a separate
+ * it when leadership is lost, expires members whose session or rebalance timeout ran out,
+ * re-targets groups when their subscribed topics change, and every
+ * {@code group.offsets.retention.check.interval.ms} deletes the groups that have had no members and
+ * no commit for {@code group.offsets.retention.ms} ({@link GroupShard#expireOffsets}). Loading reads the log on a separate
  * thread ({@code broker-N-group-loader}).
  *
  * <p>The internal topic is created on first need (FindCoordinator or a group call) with
@@ -99,6 +101,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public void start() {
+        ctx.metrics().groupCounts(this::groupCounts);
         timer.scheduleWithFixedDelay(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -171,13 +174,18 @@ public final class GroupCoordinator implements AutoCloseable {
             if (s != null) {
                 s.close();
             }
-            GroupShard fresh = new GroupShard(p, replica.get(), epoch, config, ctx.nodeId());
+            GroupShard fresh = new GroupShard(p, replica.get(), epoch, config, ctx.nodeId(), ctx.metrics());
             shards.put(p, fresh);
             load(fresh);
         } else if (s.state() == GroupShard.State.ACTIVE) {
             s.expireMembers(counts);
             if (metadataChanged) {
                 s.refreshTopics(counts);
+            }
+            long now = System.nanoTime();
+            if (now - s.retentionCheckedNs >= TimeUnit.MILLISECONDS.toNanos(config.offsetsRetentionCheckIntervalMs())) {
+                s.retentionCheckedNs = now;
+                ctx.metrics().groupsExpired(s.expireOffsets(System.currentTimeMillis(), config.offsetsRetentionMs()));
             }
         }
     }
@@ -196,6 +204,7 @@ public final class GroupCoordinator implements AutoCloseable {
             if (err != null) {
                 // A leader elected a moment ago refuses appends until it has committed in its term.
                 s.fail(err, !(unwrap(err) instanceof io.tributary.replication.NotLeaderException));
+                ctx.metrics().coordinatorLoad(System.nanoTime() - start, false);
                 return;
             }
             try {
@@ -206,12 +215,14 @@ public final class GroupCoordinator implements AutoCloseable {
                         }
                         Map<String, Group> groups = s.replay(upTo, config.assignor());
                         if (s.activate(groups, counts(ctx.metadata()))) {
+                            ctx.metrics().coordinatorLoad(System.nanoTime() - start, true);
                             LOG.info("broker {} coordinates the groups of {}-{}: {} groups loaded in {} ms",
                                     ctx.nodeId(), TOPIC, s.partition, groups.size(),
                                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                         }
                     } catch (RuntimeException e) {
                         LOG.error("loading the groups of {}-{} failed; retrying", TOPIC, s.partition, e);
+                        ctx.metrics().coordinatorLoad(System.nanoTime() - start, false);
                         s.fail(e);
                     }
                 });
@@ -219,6 +230,19 @@ public final class GroupCoordinator implements AutoCloseable {
                 s.fail(e); // shutting down
             }
         });
+    }
+
+    /** The groups and members this broker coordinates now, by state (for the metrics' gauges). */
+    private io.tributary.broker.internal.BrokerMetrics.GroupCounts groupCounts() {
+        Map<String, Integer> groups = new java.util.TreeMap<>();
+        Map<String, Integer> members = new java.util.TreeMap<>();
+        for (String state : List.of("empty", "stable", "reconciling")) {
+            groups.put(state, 0);
+        }
+        members.put("stable", 0);
+        members.put("reconciling", 0);
+        shards.values().forEach(s -> s.count(groups, members));
+        return new io.tributary.broker.internal.BrokerMetrics.GroupCounts(groups, members);
     }
 
     static GroupShard.TopicCounts counts(ClusterMetadata md) {

@@ -26,9 +26,10 @@ import java.util.Map;
  *   type 2 MEMBER   string group, string member_id
  *   type 3 MARKER   (no field: one per partition, written when a broker starts coordinating it)
  *
- * value    = null (a tombstone: the key's entity is deleted) or int16 value_version (0) + fields:
- *   OFFSET  int64 offset, text metadata, int64 commit_timestamp_ms
- *   GROUP   int32 group_epoch, string assignor
+ * value    = null (a tombstone: the key's entity is deleted) or int16 value_version + fields:
+ *   OFFSET  (0) int64 offset, text metadata, int64 commit_timestamp_ms
+ *   GROUP   (1) int32 group_epoch, string assignor, int64 empty_since_ms
+ *           (version 0: the same without empty_since_ms)
  *   MEMBER  string client_id, string client_host, int32 session_timeout_ms,
  *           int32 rebalance_timeout_ms, string assignor (empty: the broker default),
  *           int32 generation, int32 topic count + count x string topic (the subscription),
@@ -36,17 +37,24 @@ import java.util.Map;
  *   MARKER  int32 broker_id, int64 leader_epoch
  * </pre>
  *
- * Readers accept key and value version 0 only and refuse anything else with
- * {@link IllegalArgumentException} (the coordinator then does not serve the partition rather
- * than lose state). Version history: 0, the first (issue 4).
+ * {@code empty_since_ms} is the coordinator's clock (epoch ms) when the group's last member left,
+ * or -1 while it has members; offsets retention ({@code group.offsets.retention.ms}) counts from it.
+ *
+ * <p>Readers accept key version 0, value version 0, and value version 1 of GROUP, and refuse
+ * anything else with {@link IllegalArgumentException} (the coordinator then does not serve the
+ * partition rather than lose state). Writers write GROUP values in version 1, the others in 0.
+ * Version history: 0, the first (issue 4); 1, GROUP value gains {@code empty_since_ms} (offsets
+ * retention), a version-0 GROUP value reads as {@code empty_since_ms} -1.
  *
  * <p>Thread-safety: stateless.
  */
 public final class GroupRecordFormat {
     /** Key version 0: the layout above. */
     public static final short KEY_VERSION = 0;
-    /** Value version 0: the layout above. */
+    /** Value version 0: the layout above (GROUP without empty_since_ms). */
     public static final short VALUE_VERSION = 0;
+    /** Value version 1, GROUP only: adds int64 empty_since_ms. */
+    public static final short GROUP_VALUE_VERSION = 1;
 
     public static final short TYPE_OFFSET = 0;
     public static final short TYPE_GROUP = 1;
@@ -78,7 +86,12 @@ public final class GroupRecordFormat {
     public record OffsetValue(long offset, String metadata, long commitTimestampMs) {
     }
 
-    public record GroupValue(int groupEpoch, String assignor) {
+    /**
+     * @param emptySinceMs when the group's last member left (epoch ms), or {@link #NOT_EMPTY}
+     *     while it has members (and when read from a version-0 value)
+     */
+    public record GroupValue(int groupEpoch, String assignor, long emptySinceMs) {
+        public static final long NOT_EMPTY = -1;
     }
 
     /** Assigned or revoking partitions with the generation each was given to the member at. */
@@ -152,7 +165,8 @@ public final class GroupRecordFormat {
     }
 
     public static byte[] encodeGroup(GroupValue v) {
-        return new Writer().int16(VALUE_VERSION).int32(v.groupEpoch()).string(v.assignor()).bytes();
+        return new Writer().int16(GROUP_VALUE_VERSION).int32(v.groupEpoch()).string(v.assignor())
+                .int64(v.emptySinceMs()).bytes();
     }
 
     public static byte[] encodeMember(MemberValue v) {
@@ -183,15 +197,19 @@ public final class GroupRecordFormat {
         ByteBuffer b = bytes.duplicate();
         try {
             short version = b.getShort();
-            if (version != VALUE_VERSION) {
+            boolean groupV1 = key instanceof GroupKey && version == GROUP_VALUE_VERSION;
+            if (version != VALUE_VERSION && !groupV1) {
                 throw new IllegalArgumentException("__consumer_offsets value version " + version + " of " + key
-                        + " is not supported (this broker reads version " + VALUE_VERSION + ")");
+                        + " is not supported (this broker reads version " + VALUE_VERSION + ", and "
+                        + GROUP_VALUE_VERSION + " for GROUP values)");
             }
             Object v;
             if (key instanceof OffsetKey) {
                 v = new OffsetValue(b.getLong(), text(b), b.getLong());
             } else if (key instanceof GroupKey) {
-                v = new GroupValue(b.getInt(), string(b));
+                int epoch = b.getInt();
+                String assignor = string(b);
+                v = new GroupValue(epoch, assignor, groupV1 ? b.getLong() : GroupValue.NOT_EMPTY);
             } else if (key instanceof MemberKey) {
                 String clientId = string(b);
                 String host = string(b);

@@ -1,5 +1,6 @@
 package io.tributary.broker.internal.group;
 
+import io.tributary.broker.internal.BrokerMetrics;
 import io.tributary.broker.internal.RequestException;
 import io.tributary.broker.internal.group.GroupRecordFormat.GroupKey;
 import io.tributary.broker.internal.group.GroupRecordFormat.GroupValue;
@@ -80,12 +81,17 @@ final class GroupShard {
     final long leaderEpoch;
     private final GroupConfig config;
     private final int brokerId;
+    private final BrokerMetrics metrics;
     private final Map<String, Group> groups = new HashMap<>();
     private State state = State.LOADING;
     private long stateSinceNs = System.nanoTime();
     private CompletableFuture<Void> lastWrite = CompletableFuture.completedFuture(null);
+    /** When the coordinator's timer last ran {@link #expireOffsets} (timer thread only). */
+    long retentionCheckedNs = System.nanoTime();
 
-    GroupShard(int partition, PartitionReplica replica, long leaderEpoch, GroupConfig config, int brokerId) {
+    GroupShard(int partition, PartitionReplica replica, long leaderEpoch, GroupConfig config, int brokerId,
+               BrokerMetrics metrics) {
+        this.metrics = metrics;
         this.partition = partition;
         this.replica = replica;
         this.leaderEpoch = leaderEpoch;
@@ -195,19 +201,26 @@ final class GroupShard {
                     if (rec.offset() < offset || rec.offset() > upTo || !rec.hasKey()) {
                         continue;
                     }
-                    apply(loaded, rec, defaultAssignor);
+                    apply(loaded, rec, rec.timestamp(), defaultAssignor);
                     records++;
                 }
             }
             offset = Math.max(offset + 1, r.nextOffset());
         }
         loaded.values().removeIf(Group::isDead);
+        for (Group g : loaded.values()) {
+            if (g.members.isEmpty() && g.hasMetadata && g.emptySinceMs < 0) {
+                // A version-0 GROUP value has no empty_since_ms; the group's last GROUP record was
+                // written when its last member left (every removal writes one), at its time stamp.
+                g.emptySinceMs = g.groupRecordTimestampMs;
+            }
+        }
         LOG.info("__consumer_offsets-{}: loaded {} groups from {} records (up to offset {})", partition,
                 loaded.size(), records, upTo);
         return loaded;
     }
 
-    private static void apply(Map<String, Group> groups, Record rec, String defaultAssignor) {
+    private static void apply(Map<String, Group> groups, Record rec, long timestampMs, String defaultAssignor) {
         Key key = GroupRecordFormat.decodeKey(rec.key());
         if (key instanceof MarkerKey) {
             return;
@@ -229,6 +242,8 @@ final class GroupShard {
                 g.hasMetadata = true;
                 g.epoch = v.groupEpoch();
                 g.assignor = v.assignor();
+                g.emptySinceMs = v.emptySinceMs();
+                g.groupRecordTimestampMs = timestampMs;
             }
         } else if (key instanceof MemberKey k) {
             if (value == null) {
@@ -285,6 +300,7 @@ final class GroupShard {
             m.rebalanceTimeoutMs = j.rebalanceTimeoutMs();
             m.assignor = j.assignor();
             g.members.put(m.id, m);
+            g.emptySinceMs = GroupRecordFormat.GroupValue.NOT_EMPTY;
             c.dirty.add(m);
             c.changed.add(m);
             recompute = true;
@@ -377,6 +393,9 @@ final class GroupShard {
 
     private void remove(Group g, Member m, TopicCounts counts, Changes c) {
         g.members.remove(m.id);
+        if (g.members.isEmpty()) {
+            g.emptySinceMs = System.currentTimeMillis(); // written in the GROUP record bumpEpoch asks for
+        }
         c.dirty.remove(m);
         c.changed.remove(m);
         c.recs.add(new Rec(GroupRecordFormat.encodeKey(new MemberKey(g.id, m.id)), null));
@@ -458,6 +477,7 @@ final class GroupShard {
     }
 
     private void bumpEpoch(Group g, Changes c) {
+        metrics.groupRebalance();
         g.epoch++;
         g.hasMetadata = true;
         c.groupDirty = true;
@@ -497,6 +517,7 @@ final class GroupShard {
             }
         }
         // Give up what left the target; take back what came back to it while still owned.
+        int moves = 0;
         for (Member m : g.members.values()) {
             for (Iterator<Map.Entry<TopicPartition, Integer>> it = m.assigned.entrySet().iterator(); it.hasNext(); ) {
                 Map.Entry<TopicPartition, Integer> e = it.next();
@@ -504,6 +525,7 @@ final class GroupShard {
                     m.revoking.put(e.getKey(), e.getValue());
                     it.remove();
                     c.changed.add(m);
+                    moves++;
                 }
             }
             for (Iterator<Map.Entry<TopicPartition, Integer>> it = m.revoking.entrySet().iterator(); it.hasNext(); ) {
@@ -515,6 +537,7 @@ final class GroupShard {
                 }
             }
         }
+        metrics.partitionMoves(moves);
         Set<TopicPartition> owned = new HashSet<>();
         for (Member m : g.members.values()) {
             owned.addAll(m.assigned.keySet());
@@ -634,15 +657,24 @@ final class GroupShard {
         }
         long now = System.currentTimeMillis();
         Changes c = new Changes();
+        int refused = 0;
         for (CommitItem i : items) {
             if (i.error == null) {
                 OffsetValue v = new OffsetValue(i.offset, i.metadata, now);
                 g.offsets.put(i.tp, v);
                 c.recs.add(new Rec(GroupRecordFormat.encodeKey(new OffsetKey(groupId, i.tp.topic(), i.tp.partition())),
                         GroupRecordFormat.encodeOffset(v)));
+            } else {
+                refused++;
             }
         }
-        return write(g, c, null);
+        int accepted = c.recs.size();
+        int refusedCount = refused;
+        return this.<Void>write(g, c, null).whenComplete((v, err) -> {
+            if (err == null) {
+                metrics.offsetCommits(accepted, refusedCount);
+            }
+        });
     }
 
     /** The committed offsets of {@code partitions} (all when empty), after the last write committed. */
@@ -708,6 +740,22 @@ final class GroupShard {
         return out;
     }
 
+    /** Adds this shard's groups by state and members by state to the maps (for the metrics). */
+    synchronized void count(Map<String, Integer> groupsByState, Map<String, Integer> membersByState) {
+        if (state != State.ACTIVE) {
+            return;
+        }
+        for (Group g : groups.values()) {
+            GroupState s = stateOf(g);
+            String name = s == GroupState.GROUP_STATE_EMPTY ? "empty"
+                    : s == GroupState.GROUP_STATE_STABLE ? "stable" : "reconciling";
+            groupsByState.merge(name, 1, Integer::sum);
+            for (Member m : g.members.values()) {
+                membersByState.merge(m.isStable() ? "stable" : "reconciling", 1, Integer::sum);
+            }
+        }
+    }
+
     static GroupState stateOf(Group g) {
         if (g.members.isEmpty()) {
             return GroupState.GROUP_STATE_EMPTY;
@@ -725,14 +773,49 @@ final class GroupShard {
         if (!g.members.isEmpty()) {
             throw groupNotEmpty(g, "deleted");
         }
+        LOG.info("group '{}' deleted with {} committed offsets", groupId, g.offsets.size());
+        return deleteGroup(g);
+    }
+
+    /** Tombstones for each offset and the GROUP record of a group without members; drops it. */
+    private CompletableFuture<Void> deleteGroup(Group g) {
         Changes c = new Changes();
         for (TopicPartition tp : g.offsets.keySet()) {
-            c.recs.add(new Rec(GroupRecordFormat.encodeKey(new OffsetKey(groupId, tp.topic(), tp.partition())), null));
+            c.recs.add(new Rec(GroupRecordFormat.encodeKey(new OffsetKey(g.id, tp.topic(), tp.partition())), null));
         }
-        c.recs.add(new Rec(GroupRecordFormat.encodeKey(new GroupKey(groupId)), null));
-        groups.remove(groupId);
-        LOG.info("group '{}' deleted with {} committed offsets", groupId, g.offsets.size());
+        if (g.hasMetadata) {
+            c.recs.add(new Rec(GroupRecordFormat.encodeKey(new GroupKey(g.id)), null));
+        }
+        groups.remove(g.id);
         return write(g, c, null);
+    }
+
+    /**
+     * Offsets retention: deletes, as DeleteGroups does, every group that has had no members and no
+     * commit for {@code retentionMs} before {@code nowMs} (both from times in its records: when
+     * its last member left, its commit time stamps, so a new coordinator decides the same).
+     * Called by the coordinator's timer.
+     *
+     * @return the number of groups deleted
+     */
+    synchronized int expireOffsets(long nowMs, long retentionMs) {
+        if (state != State.ACTIVE || !stillLeader()) {
+            return 0;
+        }
+        int deleted = 0;
+        for (Group g : new ArrayList<>(groups.values())) {
+            if (!g.members.isEmpty()) {
+                continue;
+            }
+            long last = g.lastUsedWhileEmptyMs();
+            if (last >= 0 && nowMs - last >= retentionMs) {
+                LOG.info("group '{}': no members and no commit for {} ms (group.offsets.retention.ms {}): deleted with"
+                        + " {} committed offsets", g.id, nowMs - last, retentionMs, g.offsets.size());
+                deleteGroup(g);
+                deleted++;
+            }
+        }
+        return deleted;
     }
 
     /** Checks that the group has no members (for ResetOffsets); its current offsets. */
@@ -807,7 +890,8 @@ final class GroupShard {
         }
         if (c.groupDirty && groups.get(g.id) == g) {
             c.recs.add(new Rec(GroupRecordFormat.encodeKey(new GroupKey(g.id)),
-                    GroupRecordFormat.encodeGroup(new GroupValue(g.epoch, g.assignor))));
+                    GroupRecordFormat.encodeGroup(new GroupValue(g.epoch, g.assignor,
+                            g.members.isEmpty() ? g.emptySinceMs : GroupValue.NOT_EMPTY))));
         }
         if (c.recs.isEmpty()) {
             return lastWrite.thenApply(v -> answer);

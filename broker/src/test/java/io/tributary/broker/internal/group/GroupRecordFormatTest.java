@@ -34,7 +34,9 @@ class GroupRecordFormatTest {
     static final OffsetKey OFFSET_KEY = new OffsetKey("orders-app", "orders", 3);
     static final OffsetValue OFFSET_VALUE = new OffsetValue(42, "host-a", 1764000000000L);
     static final GroupKey GROUP_KEY = new GroupKey("orders-app");
-    static final GroupValue GROUP_VALUE = new GroupValue(7, "sticky");
+    /** Version 0 has no empty_since_ms: it reads as NOT_EMPTY. */
+    static final GroupValue GROUP_VALUE_V0 = new GroupValue(7, "sticky", GroupValue.NOT_EMPTY);
+    static final GroupValue GROUP_VALUE = new GroupValue(7, "sticky", 1764000000000L);
     static final MemberKey MEMBER_KEY = new MemberKey("orders-app", "m-1");
     static final MemberValue MEMBER_VALUE;
     static final MarkerValue MARKER_VALUE = new MarkerValue(2, 5);
@@ -49,7 +51,12 @@ class GroupRecordFormatTest {
     }
 
     static byte[] golden(String name) {
-        try (InputStream in = GroupRecordFormatTest.class.getResourceAsStream("/format/group/v0/" + name)) {
+        return golden(0, name);
+    }
+
+    static byte[] golden(int version, String name) {
+        try (InputStream in = GroupRecordFormatTest.class.getResourceAsStream("/format/group/v" + version + "/"
+                + name)) {
             assertThat(in).as("golden file %s", name).isNotNull();
             return in.readAllBytes();
         } catch (IOException e) {
@@ -64,7 +71,7 @@ class GroupRecordFormatTest {
                 .isEqualTo(OFFSET_VALUE);
         assertThat(GroupRecordFormat.decodeKey(ByteBuffer.wrap(golden("group.key")))).isEqualTo(GROUP_KEY);
         assertThat(GroupRecordFormat.decodeValue(GROUP_KEY, ByteBuffer.wrap(golden("group.value"))))
-                .isEqualTo(GROUP_VALUE);
+                .isEqualTo(GROUP_VALUE_V0);
         assertThat(GroupRecordFormat.decodeKey(ByteBuffer.wrap(golden("member.key")))).isEqualTo(MEMBER_KEY);
         assertThat(GroupRecordFormat.decodeValue(MEMBER_KEY, ByteBuffer.wrap(golden("member.value"))))
                 .isEqualTo(MEMBER_VALUE);
@@ -74,11 +81,17 @@ class GroupRecordFormatTest {
     }
 
     @Test
+    void shouldReadTheVersion1GoldenFiles() {
+        assertThat(GroupRecordFormat.decodeValue(GROUP_KEY, ByteBuffer.wrap(golden(1, "group.value"))))
+                .isEqualTo(GROUP_VALUE);
+    }
+
+    @Test
     void shouldWriteExactlyTheGoldenBytes() {
         assertThat(GroupRecordFormat.encodeKey(OFFSET_KEY)).isEqualTo(golden("offset.key"));
         assertThat(GroupRecordFormat.encodeOffset(OFFSET_VALUE)).isEqualTo(golden("offset.value"));
         assertThat(GroupRecordFormat.encodeKey(GROUP_KEY)).isEqualTo(golden("group.key"));
-        assertThat(GroupRecordFormat.encodeGroup(GROUP_VALUE)).isEqualTo(golden("group.value"));
+        assertThat(GroupRecordFormat.encodeGroup(GROUP_VALUE)).isEqualTo(golden(1, "group.value"));
         assertThat(GroupRecordFormat.encodeKey(MEMBER_KEY)).isEqualTo(golden("member.key"));
         assertThat(GroupRecordFormat.encodeMember(MEMBER_VALUE)).isEqualTo(golden("member.value"));
         assertThat(GroupRecordFormat.encodeKey(new MarkerKey())).isEqualTo(golden("marker.key"));
@@ -95,6 +108,17 @@ class GroupRecordFormatTest {
         value[1] = 1;
         assertThatThrownBy(() -> GroupRecordFormat.decodeValue(MEMBER_KEY, ByteBuffer.wrap(value)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value version 1");
+        byte[] groupV2 = golden(1, "group.value");
+        groupV2[1] = 2;
+        assertThatThrownBy(() -> GroupRecordFormat.decodeValue(GROUP_KEY, ByteBuffer.wrap(groupV2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value version 2");
+        byte[] offsetV1 = golden("offset.value");
+        offsetV1[1] = 1;
+        assertThatThrownBy(() -> GroupRecordFormat.decodeValue(OFFSET_KEY, ByteBuffer.wrap(offsetV1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("value version 1");
+        byte[] groupV1Short = java.util.Arrays.copyOf(golden(1, "group.value"), 18);
+        assertThatThrownBy(() -> GroupRecordFormat.decodeValue(GROUP_KEY, ByteBuffer.wrap(groupV1Short)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
         byte[] truncated = java.util.Arrays.copyOf(golden("member.value"), 50);
         assertThatThrownBy(() -> GroupRecordFormat.decodeValue(MEMBER_KEY, ByteBuffer.wrap(truncated)))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -105,7 +105,7 @@ class GroupReplayTest {
         RecordBatchBuilder b1 = new RecordBatchBuilder(Compression.ZSTD, 1 << 20).baseOffset(0);
         b1.append(1, key(new MarkerKey()), ByteBuffer.wrap(GroupRecordFormat.encodeMarker(new MarkerValue(1, 1))));
         b1.append(1, key(new GroupKey("g1")), ByteBuffer.wrap(GroupRecordFormat.encodeGroup(new GroupValue(1,
-                "range"))));
+                "range", GroupValue.NOT_EMPTY))));
         b1.append(1, key(new MemberKey("g1", "m1")), member("orders"));
         log.batches.add(b1.build());
         // 3..9 with records at 3 and 6 only (compaction removed the others).
@@ -125,7 +125,7 @@ class GroupReplayTest {
         b4.append(1, key(new OffsetKey("g1", "orders", 0)), offset(8));
         b4.append(1, key(new OffsetKey("g1", "orders", 1)), null);
         b4.append(1, key(new GroupKey("g2")), ByteBuffer.wrap(GroupRecordFormat.encodeGroup(new GroupValue(3,
-                "sticky"))));
+                "sticky", GroupValue.NOT_EMPTY))));
         b4.append(1, key(new MemberKey("g1", "m2")), member("orders"));
         log.batches.add(b4.build());
         // 17..18: tombstones.
@@ -156,6 +156,36 @@ class GroupReplayTest {
         Group g3 = groups.get("g3");
         assertThat(g3.hasMetadata).isFalse();
         assertThat(g3.offsets).containsOnlyKeys(new TopicPartition("x", 0));
+    }
+
+    @Test
+    void shouldKnowWhenAGroupBecameEmptyFromItsRecords() {
+        Batches log = new Batches();
+        RecordBatchBuilder b = new RecordBatchBuilder(Compression.NONE, 1 << 20).baseOffset(0);
+        // "v1": a version-1 GROUP value says when its last member left.
+        b.append(5_000, key(new GroupKey("v1")), ByteBuffer.wrap(GroupRecordFormat.encodeGroup(new GroupValue(2,
+                "sticky", 4_000))));
+        b.append(5_000, key(new OffsetKey("v1", "t", 0)), offset(1));
+        // "v0": a version-0 GROUP value (no empty_since_ms) of a group without members: its record time.
+        byte[] v0 = {0, 0, 0, 0, 0, 3, 0, 5, 'r', 'a', 'n', 'g', 'e'};
+        b.append(7_000, key(new GroupKey("v0")), ByteBuffer.wrap(v0));
+        // "busy": members, so not empty whatever the value says.
+        b.append(8_000, key(new GroupKey("busy")), ByteBuffer.wrap(GroupRecordFormat.encodeGroup(new GroupValue(1,
+                "sticky", GroupValue.NOT_EMPTY))));
+        b.append(8_000, key(new MemberKey("busy", "m")), member("t"));
+        // "commits": offsets only (standalone commits): its newest commit time.
+        b.append(9_000, key(new OffsetKey("commits", "t", 0)), offset(1));
+        log.batches.add(b.build());
+
+        Map<String, Group> groups = GroupShard.replay(log, 0, 5, "sticky");
+
+        assertThat(groups.get("v1").emptySinceMs).isEqualTo(4_000);
+        assertThat(groups.get("v1").lastUsedWhileEmptyMs()).as("its commit (at 1000) is older").isEqualTo(4_000);
+        assertThat(groups.get("v0").emptySinceMs).isEqualTo(7_000);
+        assertThat(groups.get("v0").assignor).isEqualTo("range");
+        assertThat(groups.get("busy").emptySinceMs).isEqualTo(GroupValue.NOT_EMPTY);
+        assertThat(groups.get("commits").hasMetadata).isFalse();
+        assertThat(groups.get("commits").lastUsedWhileEmptyMs()).isEqualTo(1_000);
     }
 
     @Test
