@@ -667,6 +667,27 @@ public final class Consumer<K, V> implements AutoCloseable {
         }
     }
 
+    /**
+     * How far {@code partition}'s position is behind its high watermark as last seen by the
+     * fetcher (no request is made); empty while unknown (not fetched yet, paused, or no position).
+     *
+     * @throws IllegalStateException for a partition this consumer does not own
+     */
+    public java.util.OptionalLong currentLag(TopicPartition partition) {
+        acquire();
+        try {
+            checkOwned(partition, "currentLag");
+            SubscriptionState.PartitionState s = subscriptions.state(partition);
+            long hw = fetcher.highWatermark(partition);
+            if (!s.hasPosition() || hw < 0) {
+                return java.util.OptionalLong.empty();
+            }
+            return java.util.OptionalLong.of(Math.max(0, hw - s.position()));
+        } finally {
+            release();
+        }
+    }
+
     // ------------------------------------------------------------------ pause
 
     /** Stops fetching these owned partitions until {@link #resume}; their positions are kept. */

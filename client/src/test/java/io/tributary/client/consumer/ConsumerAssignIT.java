@@ -137,6 +137,9 @@ class ConsumerAssignIT {
                 assertThat(c.position(new TopicPartition(t, p))).isEqualTo(want.size());
             }
             assertThat(c.endOffsets(List.of(p0, p1))).containsEntry(p0, 100L).containsEntry(p1, 100L);
+            assertThat(c.currentLag(p0)).hasValue(0);
+            c.seek(p0, 40);
+            assertThat(c.currentLag(p0)).hasValue(60);
             assertThat(c.beginningOffsets(List.of(p0))).containsEntry(p0, 0L);
         }
     }

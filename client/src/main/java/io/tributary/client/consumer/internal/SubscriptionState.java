@@ -25,8 +25,6 @@ public final class SubscriptionState {
     public static final class PartitionState {
         long position = -1;
         boolean paused;
-        /** Set when the position came from a reset that found nothing committed, for diagnostics. */
-        long highWatermark = -1;
 
         public long position() {
             return position;
