@@ -33,7 +33,7 @@ final class PerfStats implements AutoCloseable {
     private final LongAdder bytes = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final AtomicReference<Throwable> firstError = new AtomicReference<>();
-    private final long startNanos = System.nanoTime();
+    private volatile long startNanos = System.nanoTime();
     private volatile long endNanos;
     private ScheduledExecutorService reporter;
     private long windowNanos = startNanos;
@@ -44,8 +44,13 @@ final class PerfStats implements AutoCloseable {
         this.what = what;
     }
 
-    /** Starts printing a progress line to {@code err} every second. */
-    PerfStats startProgress(PrintWriter err) {
+    /**
+     * Starts the clock (setup such as connecting and metadata is not counted) and prints a
+     * progress line to {@code err} every second.
+     */
+    synchronized PerfStats startProgress(PrintWriter err) {
+        startNanos = System.nanoTime();
+        windowNanos = startNanos;
         reporter = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tributary-perf-progress");
             t.setDaemon(true);
