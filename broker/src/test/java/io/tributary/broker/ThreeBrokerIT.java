@@ -92,18 +92,36 @@ class ThreeBrokerIT {
     void shouldDescribeOffsetsOfPartitionsHostedElsewhereByAskingTheirLeaders() {
         cluster.createTopic("elsewhere", 3, 1, Map.of());
         for (int p = 0; p < 3; p++) {
-            int leader = cluster.metadata(1).metadata(MetadataRequest.newBuilder().addTopics("elsewhere").build())
-                    .getTopics(0).getPartitions(p).getLeaderId();
-            PartitionProduceResult r = cluster.produceRetrying(leader, ProduceRequest.newBuilder()
+            // Under load a broker's view may briefly lack a leader (an election, a leadership move).
+            int partition = p;
+            AtomicInteger leader = new AtomicInteger(-1);
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                leader.set(cluster.metadata(1).metadata(MetadataRequest.newBuilder().addTopics("elsewhere").build())
+                        .getTopics(0).getPartitions(partition).getLeaderId());
+                return leader.get() > 0;
+            });
+            PartitionProduceResult r = cluster.produceRetrying(leader.get(), ProduceRequest.newBuilder()
                     .addPartitions(PartitionProduceData.newBuilder().setTopic("elsewhere").setPartition(p)
                             .setRecords(ByteString.copyFrom(TestBatches.batch("e", p + 1)))).build()).getPartitions(0);
             assertThat(r.hasError()).as("%s", r.getError()).isFalse();
         }
         for (int i = 1; i <= 3; i++) {
-            var d = cluster.admin(i).describeTopics(DescribeTopicsRequest.newBuilder().addNames("elsewhere").build())
-                    .getTopics(0);
+            // Wait while a partition has no leader in broker i's view (LEADER_NOT_AVAILABLE, retriable);
+            // any other error, or none, ends the wait and the answer is checked in full.
+            int broker = i;
+            AtomicReference<io.tributary.proto.v1.TopicDescription> described = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                described.set(cluster.admin(broker).describeTopics(DescribeTopicsRequest.newBuilder()
+                        .addNames("elsewhere").build()).getTopics(0));
+                return described.get().getPartitionsList().stream()
+                        .noneMatch(x -> x.getError().getCode() == ErrorCode.LEADER_NOT_AVAILABLE);
+            });
+            var d = described.get();
+            assertThat(d.hasError()).as("%s", d.getError()).isFalse();
+            assertThat(d.getPartitionsCount()).isEqualTo(3);
             for (int p = 0; p < 3; p++) {
                 assertThat(d.getPartitions(p).hasError()).as("%s", d.getPartitions(p).getError()).isFalse();
+                assertThat(d.getPartitions(p).getLeaderId()).as("leader seen from broker %d", i).isPositive();
                 assertThat(d.getPartitions(p).getHighWatermark()).as("seen from broker %d", i).isEqualTo(p + 1);
                 assertThat(d.getPartitions(p).getLogStartOffset()).isZero();
             }
