@@ -70,6 +70,8 @@ public final class Fetcher {
         int epoch;
         Session session;
         long retryAtNanos;
+        /** Failures since the partition last received data: the backoff doubles with them. */
+        int failures;
         long highWatermark = -1;
         long logStartOffset = -1;
 
@@ -436,6 +438,7 @@ public final class Fetcher {
                 p.highWatermark = pr.getHighWatermark();
                 p.logStartOffset = pr.getLogStartOffset();
                 lastLogged.remove(tp);
+                p.failures = 0;
                 if (pr.getRecords().isEmpty()) {
                     continue;
                 }
@@ -469,7 +472,9 @@ public final class Fetcher {
         if (e instanceof NotLeaderException nle) {
             LOG.debug("{}: {}", p.tp, e.getMessage());
             ctx.metadata().applyLeaderHint(p.tp, nle);
-            p.retryAtNanos = nle.leaderId() >= 0 ? 0 : backoffAt();
+            // With a leader hint, the first retry goes at once to the hinted leader; later ones back off.
+            p.failures++;
+            p.retryAtNanos = nle.leaderId() >= 0 && p.failures == 1 ? 0 : backoffAt(p.failures);
         } else if (e instanceof OffsetOutOfRangeException oor) {
             if (firstTime(p.tp, e)) {
                 LOG.info("fetch offset {} of {} is out of range: {}", p.fetchOffset, p.tp, e.getMessage());
@@ -478,7 +483,7 @@ public final class Fetcher {
         } else if (e.isRetriable()) {
             LOG.debug("fetching {} failed, retrying: {}", p.tp, e.getMessage());
             ctx.metadata().requestUpdate();
-            p.retryAtNanos = backoffAt();
+            p.retryAtNanos = backoffAt(++p.failures);
         } else {
             if (firstTime(p.tp, e)) {
                 LOG.warn("fetching {} failed: {}", p.tp, e.getMessage());
@@ -487,7 +492,7 @@ public final class Fetcher {
             }
             errors.put(p.tp, e);
             ctx.metadata().requestUpdate();
-            p.retryAtNanos = backoffAt();
+            p.retryAtNanos = backoffAt(++p.failures);
         }
         signal();
     }
@@ -512,12 +517,11 @@ public final class Fetcher {
         s.closed = true;
         starved.remove(s);
         sessions.remove(s.broker.id(), s);
-        long retryAt = e == null ? 0 : backoffAt();
         for (TopicPartition tp : s.parts) {
             Part p = wanted.get(tp);
             if (p != null && p.session == s) {
                 p.session = null;
-                p.retryAtNanos = retryAt;
+                p.retryAtNanos = e == null ? 0 : backoffAt(++p.failures);
             }
         }
         s.parts.clear();
@@ -532,8 +536,9 @@ public final class Fetcher {
         return !java.util.Objects.equals(lastLogged.put(tp, e.getMessage()), e.getMessage());
     }
 
-    private long backoffAt() {
-        long t = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.config().retryBackoffMs(1));
+    /** When to retry after the {@code failures}-th failure in a row: retry.backoff.ms doubling up to its max. */
+    private long backoffAt(int failures) {
+        long t = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ctx.config().retryBackoffMs(failures));
         return t == 0 ? 1 : t;
     }
 
