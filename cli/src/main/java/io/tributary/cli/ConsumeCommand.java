@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -127,18 +128,25 @@ final class ConsumeCommand implements Callable<Integer> {
 
         PrintWriter out = cmd.getOut();
         long count = 0;
+        // Ctrl-C / SIGTERM: the hook wakes the consumer up and waits until it committed what was
+        // printed and left its group (close), so the group does not wait a session timeout for it.
         CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Consumer<String, String>> current = new AtomicReference<>();
+        Thread hook = new Thread(() -> {
+            Consumer<String, String> c = current.get();
+            if (c != null) {
+                c.wakeup();
+            }
+            try {
+                done.await(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "tributary-consume-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Consumer<String, String> consumer = new Consumer<>(config, Serdes.stringDeserializer(),
                 Serdes.stringDeserializer())) {
-            Thread hook = new Thread(() -> {
-                consumer.wakeup();
-                try {
-                    done.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "tributary-consume-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            current.set(consumer);
             try {
                 if (group != null) {
                     consumer.subscribe(List.of(topic), new RebalanceListener() {
@@ -198,15 +206,16 @@ final class ConsumeCommand implements Callable<Integer> {
                 if (group != null) {
                     commit(consumer, new ArrayList<>(printed.keySet()));
                 }
-                done.countDown();
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException shuttingDown) {
-                    // the JVM is exiting: the hook is running
-                }
+            }
+            cmd.getErr().printf("Processed %d record%s%n", count, count == 1 ? "" : "s");
+        } finally {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook is running
             }
         }
-        cmd.getErr().printf("Processed %d record%s%n", count, count == 1 ? "" : "s");
         if (maxMessages != null && count < maxMessages) {
             throw new CliException("no record for " + timeoutMs + " ms: printed " + count + " of the "
                     + maxMessages + " records asked for");
