@@ -91,7 +91,8 @@ import org.slf4j.LoggerFactory;
  * are never paused. A poll waiting for records is woken at once when the target changes, so a
  * consumer that polls in a loop answers a revocation within milliseconds; the time between two
  * {@code poll} calls must stay under the group's rebalance timeout ({@code rebalance.timeout.ms}),
- * or the coordinator removes the member. A fenced member (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
+ * or the coordinator removes the member; and a member that does not poll for
+ * {@code max.poll.interval.ms} leaves the group by itself (its next poll joins again). A fenced member (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION)
  * gets {@code onPartitionsLost} for everything, commits nothing, and joins again with its member
  * id; NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE make it find the coordinator again with a
  * doubling backoff. Details in {@code io.tributary.client.consumer.internal.GroupMembership}.
@@ -184,8 +185,8 @@ public final class Consumer<K, V> implements AutoCloseable {
             if (membership == null) {
                 membership = new GroupMembership(ctx, group, set, config.getInt(ConsumerConfig.SESSION_TIMEOUT_MS),
                         config.getInt(ConsumerConfig.REBALANCE_TIMEOUT_MS),
-                        config.getString(ConsumerConfig.GROUP_ASSIGNOR), subscriptions::assignedSnapshot,
-                        fetcher::wakeup);
+                        config.getString(ConsumerConfig.GROUP_ASSIGNOR), config.maxPollInterval(),
+                        subscriptions::assignedSnapshot, fetcher::wakeup);
                 membership.start();
             } else {
                 membership.subscribe(set);
@@ -317,6 +318,9 @@ public final class Consumer<K, V> implements AutoCloseable {
                 throw new IllegalStateException("poll without a subscription: call subscribe() or assign() first");
             }
             long deadline = deadlineOf(timeout);
+            if (membership != null) {
+                membership.polled();
+            }
             while (true) {
                 runCompletions();
                 checkWakeup();

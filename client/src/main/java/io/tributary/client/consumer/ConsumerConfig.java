@@ -32,6 +32,9 @@ import java.util.Properties;
  *   <li>{@value #SESSION_TIMEOUT_MS} [0 = the broker's default], {@value #REBALANCE_TIMEOUT_MS}
  *       [0 = the broker's default], {@value #GROUP_ASSIGNOR} ["" = the broker's default;
  *       range, round-robin or sticky]: sent with JoinGroup.
+ *   <li>{@value #MAX_POLL_INTERVAL_MS} [300000]: a group member whose application does not call
+ *       {@code poll} for this long leaves the group, so its partitions go to members that work; its
+ *       next {@code poll} reports them lost and joins again (Kafka's setting of the same name).
  *   <li>{@value #DEFAULT_API_TIMEOUT_MS} [60000]: the longest a blocking call without a timeout
  *       argument ({@code commitSync}, {@code committed}, {@code position}, offsets look-ups,
  *       {@code close}) waits.
@@ -56,6 +59,8 @@ public final class ConsumerConfig extends ClientConfig {
     public static final String SESSION_TIMEOUT_MS = "session.timeout.ms";
     public static final String REBALANCE_TIMEOUT_MS = "rebalance.timeout.ms";
     public static final String GROUP_ASSIGNOR = "group.assignor";
+    public static final String MAX_POLL_INTERVAL_MS = "max.poll.interval.ms";
+    public static final long MAX_POLL_INTERVAL_MS_DEFAULT = 300_000;
     public static final String DEFAULT_API_TIMEOUT_MS = "default.api.timeout.ms";
     public static final long DEFAULT_API_TIMEOUT_MS_DEFAULT = 60_000;
 
@@ -96,6 +101,9 @@ public final class ConsumerConfig extends ClientConfig {
                     "the time to give up revoked partitions in ms, 0 for the broker's default")
             .define(GROUP_ASSIGNOR, ConfigDef.Type.STRING, "", ConfigDef.oneOf("", "range", "round-robin", "sticky"),
                     "the assignment strategy: range, round-robin or sticky; empty for the broker's default")
+            .define(MAX_POLL_INTERVAL_MS, ConfigDef.Type.LONG, MAX_POLL_INTERVAL_MS_DEFAULT,
+                    ConfigDef.between(1, 86_400_000),
+                    "a member that does not poll for this long leaves its group (and joins again at its next poll), in ms")
             .define(DEFAULT_API_TIMEOUT_MS, ConfigDef.Type.LONG, DEFAULT_API_TIMEOUT_MS_DEFAULT,
                     ConfigDef.between(1, 3_600_000), "the longest a blocking call without a timeout waits, in ms");
 
@@ -145,6 +153,10 @@ public final class ConsumerConfig extends ClientConfig {
 
     public long maxBufferedBytes() {
         return getLong(MAX_BUFFERED_BYTES);
+    }
+
+    public Duration maxPollInterval() {
+        return Duration.ofMillis(getLong(MAX_POLL_INTERVAL_MS));
     }
 
     public Duration defaultApiTimeout() {

@@ -207,6 +207,66 @@ class ConsumerEdgeIT {
     }
 
     @Test
+    void shouldLeaveTheGroupWhenTheApplicationStopsPollingAndJoinAgainAtTheNextPoll() throws Exception {
+        String t = topic(2, Map.of());
+        String g = "stuck" + NAMES.incrementAndGet();
+        List<String> events = new CopyOnWriteArrayList<>();
+        RebalanceListener l = new RebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                events.add("revoked " + partitions.size());
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                events.add("assigned " + partitions.size());
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                events.add("lost " + partitions.size());
+            }
+        };
+        try (Consumer<String, String> stuck = consumer(Map.of("group.id", g, "max.poll.interval.ms", 1500,
+                "client.id", "stuck"))) {
+            stuck.subscribe(List.of(t), l);
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                stuck.poll(Duration.ofMillis(100));
+                return stuck.assignment().size() == 2;
+            });
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            AtomicReference<Integer> otherOwns = new AtomicReference<>(0);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread other = new Thread(() -> {
+                try (Consumer<String, String> o = consumer(Map.of("group.id", g, "client.id", "worker"))) {
+                    o.subscribe(List.of(t));
+                    while (!stop.get()) {
+                        o.poll(Duration.ofMillis(100));
+                        otherOwns.set(o.assignment().size());
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            }, "worker-member");
+            other.start();
+            try {
+                // The stuck member does not poll: it leaves by itself and the worker gets both partitions
+                // (no revocation is needed: the stuck member's partitions are free once it left).
+                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 2);
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    stuck.poll(Duration.ofMillis(100));
+                    return events.contains("lost 2") && stuck.assignment().size() == 1;
+                });
+                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 1);
+            } finally {
+                stop.set(true);
+                other.join(30_000);
+            }
+            assertThat(failure.get()).isNull();
+        }
+    }
+
+    @Test
     void shouldLosePartitionsWithoutCommittingWhenFencedAndJoinAgain() throws Exception {
         String t = topic(2, Map.of());
         String g = "fenced" + NAMES.incrementAndGet();

@@ -75,6 +75,7 @@ public final class GroupMembership {
     private final Supplier<Set<TopicPartition>> owned;
     private final Runnable onChange;
     private final Thread thread;
+    private final long maxPollIntervalNanos;
 
     private Set<String> topics;
     private boolean joined;
@@ -86,6 +87,8 @@ public final class GroupMembership {
     private boolean heartbeatNow;
     private boolean closing;
     private TributaryException fatal;
+    private long lastPollNanos = System.nanoTime();
+    private boolean leftForPollTimeout;
     /** Touched by the heartbeat thread only. */
     private String lastRefusal;
 
@@ -94,8 +97,9 @@ public final class GroupMembership {
      * @param onChange wakes the polling thread
      */
     public GroupMembership(ClientContext ctx, GroupClient client, Set<String> topics, int sessionTimeoutMs,
-                           int rebalanceTimeoutMs, String assignor, Supplier<Set<TopicPartition>> owned,
-                           Runnable onChange) {
+                           int rebalanceTimeoutMs, String assignor, Duration maxPollInterval,
+                           Supplier<Set<TopicPartition>> owned, Runnable onChange) {
+        this.maxPollIntervalNanos = maxPollInterval.toNanos();
         this.ctx = ctx;
         this.client = client;
         this.topics = Set.copyOf(topics);
@@ -194,18 +198,34 @@ public final class GroupMembership {
             Thread.currentThread().interrupt();
         }
         if (leave && wasJoined) {
-            try {
-                LeaveGroupRequest req = LeaveGroupRequest.newBuilder().setGroupId(client.groupId())
-                        .setMemberId(memberId).setReason("consumer closed").build();
-                client.stub().thenCompose(s -> Calls.unary(s::leaveGroup, req))
-                        .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
-                LOG.info("{} left group {} (member {})", ctx.name(), client.groupId(), memberId);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                LOG.warn("{} could not leave group {} cleanly (the coordinator removes it after the session "
-                        + "timeout): {}", ctx.name(), client.groupId(), ErrorMapper.fromThrowable(e).getMessage());
-            }
+            sendLeave("consumer closed", timeout);
+        }
+    }
+
+    private void sendLeave(String reason, Duration timeout) {
+        try {
+            LeaveGroupRequest req = LeaveGroupRequest.newBuilder().setGroupId(client.groupId())
+                    .setMemberId(memberId).setReason(reason).build();
+            client.stub().thenCompose(s -> Calls.unary(s::leaveGroup, req))
+                    .get(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+            LOG.info("{} left group {} (member {}): {}", ctx.name(), client.groupId(), memberId, reason);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("{} could not leave group {} cleanly (the coordinator removes it after the session "
+                    + "timeout): {}", ctx.name(), client.groupId(), ErrorMapper.fromThrowable(e).getMessage());
+        }
+    }
+
+    /**
+     * The application called poll: the member is alive. After it left the group for not polling in
+     * time, this makes it join again.
+     */
+    public synchronized void polled() {
+        lastPollNanos = System.nanoTime();
+        if (leftForPollTimeout) {
+            leftForPollTimeout = false;
+            notifyAll();
         }
     }
 
@@ -213,11 +233,40 @@ public final class GroupMembership {
         int attempt = 0;
         while (true) {
             boolean join;
+            boolean leave = false;
             synchronized (this) {
                 if (closing) {
                     return;
                 }
+                if (joined && System.nanoTime() - lastPollNanos > maxPollIntervalNanos) {
+                    // The application stopped polling: leave, so that its partitions go to members that work.
+                    LOG.warn("{}: no poll for more than max.poll.interval.ms ({} ms): leaving group {}; the next poll "
+                            + "joins again", ctx.name(), TimeUnit.NANOSECONDS.toMillis(maxPollIntervalNanos),
+                            client.groupId());
+                    leftForPollTimeout = true;
+                    leave = true;
+                }
+                while (leftForPollTimeout && !closing) {
+                    if (leave) {
+                        break;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        if (closing) {
+                            return;
+                        }
+                    }
+                }
+                if (closing) {
+                    return;
+                }
                 join = !joined;
+            }
+            if (leave) {
+                sendLeave("no poll within max.poll.interval.ms", ctx.config().requestTimeout());
+                fence();
+                continue;
             }
             long waitMs;
             try {

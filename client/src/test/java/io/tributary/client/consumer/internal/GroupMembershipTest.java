@@ -6,6 +6,7 @@ import io.tributary.client.ClientConfig;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.internal.ClientContext;
 import io.tributary.proto.v1.Assignment;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,8 +34,8 @@ class GroupMembershipTest {
     @BeforeEach
     void setUp() {
         ctx = new ClientContext(ClientConfig.of(Map.of("bootstrap.servers", "127.0.0.1:1")), "consumer");
-        m = new GroupMembership(ctx, new GroupClient(ctx, "g"), Set.of("t"), 0, 0, "", owned::get,
-                wakeups::incrementAndGet);
+        m = new GroupMembership(ctx, new GroupClient(ctx, "g"), Set.of("t"), 0, 0, "", Duration.ofMinutes(5),
+                owned::get, wakeups::incrementAndGet);
     }
 
     @AfterEach
@@ -101,7 +102,7 @@ class GroupMembershipTest {
     void shouldHaveAStableRandomMemberId() {
         assertThat(m.memberId()).hasSize(36).isEqualTo(m.memberId());
         GroupMembership other = new GroupMembership(ctx, new GroupClient(ctx, "g"), Set.of("t"), 0, 0, "",
-                owned::get, () -> { });
+                Duration.ofMinutes(5), owned::get, () -> { });
         assertThat(other.memberId()).isNotEqualTo(m.memberId());
     }
 }
