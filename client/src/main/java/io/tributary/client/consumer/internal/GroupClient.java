@@ -47,7 +47,7 @@ public final class GroupClient {
     private final ClientContext ctx;
     private final String groupId;
     private volatile BrokerNode coordinator;
-    private int nextBroker;
+    private final java.util.concurrent.atomic.AtomicInteger nextBroker = new java.util.concurrent.atomic.AtomicInteger();
 
     public GroupClient(ClientContext ctx, String groupId) {
         this.ctx = ctx;
@@ -73,7 +73,7 @@ public final class GroupClient {
                 return CompletableFuture.failedFuture(
                         new CoordinatorNotAvailableException("no live broker known to ask for the coordinator"));
             }
-            BrokerNode ask = brokers.get(Math.floorMod(nextBroker++, brokers.size()));
+            BrokerNode ask = brokers.get(Math.floorMod(nextBroker.getAndIncrement(), brokers.size()));
             MetadataServiceGrpc.MetadataServiceStub stub = MetadataServiceGrpc.newStub(ctx.channels().channel(ask))
                     .withDeadlineAfter(ctx.config().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
             return Calls.unary(stub::findCoordinator, FindCoordinatorRequest.newBuilder().addGroupIds(groupId).build())
@@ -96,13 +96,18 @@ public final class GroupClient {
         return CompletableFuture.completedFuture(node);
     }
 
-    /** Forgets the coordinator after an error that says it moved or is unreachable. */
+    /**
+     * Forgets the coordinator after an error that says it moved or is unreachable (any retriable
+     * error but COORDINATOR_LOAD_IN_PROGRESS, which is retried on the same broker), and refreshes
+     * the metadata so that a dead broker stops being asked.
+     */
     public void onError(TributaryException e) {
-        if (e instanceof NotCoordinatorException || e instanceof CoordinatorNotAvailableException
-                || e.code() == io.tributary.proto.v1.ErrorCode.UNKNOWN || e.isRetriable()) {
-            if (!(e instanceof io.tributary.client.errors.CoordinatorLoadInProgressException)) {
-                coordinator = null;
-            }
+        if (e instanceof io.tributary.client.errors.CoordinatorLoadInProgressException) {
+            return;
+        }
+        if (e instanceof NotCoordinatorException || e instanceof CoordinatorNotAvailableException || e.isRetriable()) {
+            coordinator = null;
+            ctx.metadata().requestUpdate();
         }
     }
 
