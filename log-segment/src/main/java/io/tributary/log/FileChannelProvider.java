@@ -13,8 +13,11 @@ import java.nio.file.Path;
 @FunctionalInterface
 public interface FileChannelProvider {
 
-    /** Plain {@link FileChannel#open}. */
-    FileChannelProvider DEFAULT = FileChannel::open;
+    /**
+     * {@link FileChannel#open}, with channels a thread interrupt cannot close (see
+     * {@link io.tributary.log.internal.UninterruptibleChannels}).
+     */
+    FileChannelProvider DEFAULT = io.tributary.log.internal.UninterruptibleChannels::open;
 
     FileChannel open(Path path, OpenOption... options) throws IOException;
 }

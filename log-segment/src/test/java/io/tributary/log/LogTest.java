@@ -71,6 +71,32 @@ class LogTest {
         }
     }
 
+    /**
+     * A thread interrupted while it reads or writes (Ratis interrupts its log appender threads,
+     * which read entries from the log) must not close the segment's file channel for everyone:
+     * the log goes on serving appends, truncations and reads.
+     */
+    @Test
+    void shouldKeepWorkingAfterAnInterruptedThreadUsedIt() throws Exception {
+        assertThat(io.tributary.log.internal.UninterruptibleChannels.supported())
+                .as("the test JVM runs with --add-opens java.base/sun.nio.ch=ALL-UNNAMED").isTrue();
+        Log log = open(LogConfig.defaults());
+        log.append(batch(3, 10, 5, "a"), 7);
+        Thread.currentThread().interrupt();
+        try {
+            LogReadResult r = log.read(0, 1 << 20, Long.MAX_VALUE);
+            assertThat(offsetsAndValues(r.records())).containsExactly("0:a0", "1:a1", "2:a2");
+            log.append(batch(1, 10, 6, "i"), 7);
+            log.flush();
+        } finally {
+            assertThat(Thread.interrupted()).as("the interrupt is left for the thread to handle").isTrue();
+        }
+        log.append(batch(2, 10, 6, "b"), 7);
+        log.truncateTo(4);
+        assertThat(offsetsAndValues(log.read(0, 1 << 20, Long.MAX_VALUE).records()))
+                .containsExactly("0:a0", "1:a1", "2:a2", "3:i0");
+    }
+
     @Test
     void shouldBoundReadsByTheCommittedOffset() throws Exception {
         Log log = open(LogConfig.defaults());
