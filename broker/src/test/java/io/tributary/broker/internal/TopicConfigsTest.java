@@ -66,4 +66,40 @@ class TopicConfigsTest {
         assertInvalid(() -> configs.validate(Map.of(), Map.of("producer.id.expiration.ms", "soon"), Set.of()),
                 "producer.id.expiration.ms=soon");
     }
+    @Test
+    void shouldLetAnInternalTopicAlterOnlySegmentAndCompactionKeys() {
+        TopicConfigs.checkInternalAlteration("__consumer_offsets", Map.of("segment.bytes", "1048576",
+                "min.cleanable.dirty.ratio", "0.1", "cleanup.policy", "compact"), Set.of("delete.retention.ms"));
+        for (String key : List.of("retention.ms", "retention.bytes", "max.message.bytes", "message.timestamp.type",
+                "producer.id.expiration.ms")) {
+            assertPolicy(() -> TopicConfigs.checkInternalAlteration("__consumer_offsets", Map.of(key, "1"), Set.of()),
+                    key, "cannot be altered");
+            assertPolicy(() -> TopicConfigs.checkInternalAlteration("__consumer_offsets", Map.of(), Set.of(key)),
+                    key, "cannot be altered");
+        }
+        for (String policy : List.of("delete", "compact,delete", "delete,compact")) {
+            assertPolicy(() -> TopicConfigs.checkInternalAlteration("__consumer_offsets",
+                    Map.of("cleanup.policy", policy), Set.of()), "cleanup.policy=" + policy, "must stay compact");
+        }
+        assertPolicy(() -> TopicConfigs.checkInternalAlteration("__consumer_offsets", Map.of(),
+                Set.of("cleanup.policy")), "cleanup.policy", "cannot be removed");
+    }
+
+    @Test
+    void shouldDescribeTheBrokerProducerIdExpirationUnlessTheTopicSetsIt() {
+        TopicConfigs withBrokerValue = new TopicConfigs(LogConfig.defaults(), 2_000_000, 5000);
+        assertThat(withBrokerValue.describe(new TopicInfo("t", "id", Map.of(), List.of()))
+                .get("producer.id.expiration.ms")).isEqualTo(Map.entry("5000", false));
+        assertThat(withBrokerValue.describe(new TopicInfo("t", "id2", Map.of("producer.id.expiration.ms", "70"),
+                List.of())).get("producer.id.expiration.ms")).isEqualTo(Map.entry("70", true));
+    }
+
+    private static void assertPolicy(Runnable r, String... fragments) {
+        assertThatThrownBy(r::run).isInstanceOf(RequestException.class).satisfies(e -> {
+            assertThat(((RequestException) e).code()).isEqualTo(ErrorCode.POLICY_VIOLATION);
+            for (String f : fragments) {
+                assertThat(e.getMessage()).contains(f);
+            }
+        });
+    }
 }
