@@ -262,8 +262,7 @@ public final class Consumer<K, V> implements AutoCloseable {
 
     private void unsubscribeLocked() {
         if (membership != null) {
-            Set<TopicPartition> owned = subscriptions.assigned();
-            revokeLocked(owned, true);
+            giveUpAll();
             membership.close(true, config.defaultApiTimeout());
             membership = null;
         }
@@ -995,23 +994,7 @@ public final class Consumer<K, V> implements AutoCloseable {
         if (plan.isEmpty()) {
             return;
         }
-        RuntimeException callbackError = null;
-        if (!plan.lost().isEmpty()) {
-            subscriptions.remove(plan.lost());
-            plan.lost().forEach(tp -> {
-                pendingResets.remove(tp);
-                lastCommitted.remove(tp);
-            });
-            fetcher.update(subscriptions.fetchable());
-            LOG.info("{}: lost {} (fenced; nothing committed)", ctx.name(), plan.lost());
-            try {
-                listener.onPartitionsLost(plan.lost());
-            } catch (RuntimeException e) {
-                LOG.error("{}: onPartitionsLost failed", ctx.name(), e);
-                callbackError = e;
-            }
-            membership.lostDone(plan.lost());
-        }
+        RuntimeException callbackError = dropLost(plan.lost());
         if (!plan.revoke().isEmpty()) {
             RuntimeException e = revokeLocked(plan.revoke(), false);
             callbackError = callbackError == null ? e : callbackError;
@@ -1029,6 +1012,41 @@ public final class Consumer<K, V> implements AutoCloseable {
         if (callbackError != null) {
             throw callbackError;
         }
+    }
+
+    /**
+     * Drops partitions the membership lost (fenced): onPartitionsLost, nothing committed. Returns a
+     * callback error.
+     */
+    private RuntimeException dropLost(Set<TopicPartition> lost) {
+        if (lost.isEmpty()) {
+            return null;
+        }
+        RuntimeException callbackError = null;
+        subscriptions.remove(lost);
+        lost.forEach(tp -> {
+            pendingResets.remove(tp);
+            lastCommitted.remove(tp);
+        });
+        fetcher.update(subscriptions.fetchable());
+        LOG.info("{}: lost {} (the member was fenced or left the group; nothing committed)", ctx.name(), lost);
+        try {
+            listener.onPartitionsLost(lost);
+        } catch (RuntimeException e) {
+            LOG.error("{}: onPartitionsLost failed", ctx.name(), e);
+            callbackError = e;
+        }
+        membership.lostDone(lost);
+        return callbackError;
+    }
+
+    /**
+     * Leaving (close, unsubscribe): partitions already lost are dropped without a commit, the others
+     * revoked (committed with auto-commit).
+     */
+    private void giveUpAll() {
+        dropLost(membership.plan(subscriptions.assigned()).lost());
+        revokeLocked(subscriptions.assigned(), true);
     }
 
     /**
@@ -1116,7 +1134,7 @@ public final class Consumer<K, V> implements AutoCloseable {
                 }
                 runCompletions();
                 if (membership != null) {
-                    revokeLocked(subscriptions.assigned(), true);
+                    giveUpAll();
                     membership.close(true, timeout);
                     membership = null;
                 } else if (group != null && config.autoCommit() && !subscriptions.positions().isEmpty()) {

@@ -312,7 +312,9 @@ class ConsumerEdgeIT {
             }, "other-member");
             other.start();
             try {
-                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 2);
+                // The other member gets a partition only once the slow one was removed (the slow one, not
+                // polling, cannot revoke); the slow one may already have joined again by then.
+                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() >= 1);
                 // The slow member polls again: its partitions are lost (not revoked), and it rejoins.
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
                     slow.poll(Duration.ofMillis(100));
