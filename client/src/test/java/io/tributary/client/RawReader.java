@@ -26,8 +26,9 @@ public final class RawReader {
     private RawReader() {
     }
 
-    public static List<ReadBatch> readAll(TestBrokers brokers, String topic, int partition, String leaderHostPort) {
-        String[] hp = leaderHostPort.split(":");
+    /** Every batch of the partition, in offset order, fetched from its leader (waits for one). */
+    public static List<ReadBatch> readAll(TestBrokers brokers, String topic, int partition) {
+        String[] hp = brokers.leaderAddress(topic, partition).split(":");
         ManagedChannel ch = ManagedChannelBuilder.forAddress(hp[0], Integer.parseInt(hp[1])).usePlaintext()
                 .maxInboundMessageSize(256 * 1024 * 1024).build();
         try {
@@ -61,9 +62,9 @@ public final class RawReader {
     }
 
     /** Every record of the partition, in offset order. */
-    public static List<Record> records(TestBrokers brokers, String topic, int partition, String leaderHostPort) {
+    public static List<Record> records(TestBrokers brokers, String topic, int partition) {
         List<Record> out = new ArrayList<>();
-        for (ReadBatch b : readAll(brokers, topic, partition, leaderHostPort)) {
+        for (ReadBatch b : readAll(brokers, topic, partition)) {
             out.addAll(b.records());
         }
         return out;

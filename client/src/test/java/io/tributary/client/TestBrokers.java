@@ -2,6 +2,7 @@ package io.tributary.client;
 
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.tributary.broker.Broker;
@@ -15,25 +16,42 @@ import io.tributary.proto.v1.MetadataRequest;
 import io.tributary.proto.v1.MetadataServiceGrpc;
 import io.tributary.proto.v1.NewTopic;
 import io.tributary.proto.v1.PartitionMetadata;
+import io.tributary.proto.v1.PartitionProduceData;
+import io.tributary.proto.v1.PartitionProduceResult;
+import io.tributary.proto.v1.ProduceRequest;
+import io.tributary.proto.v1.ProduceServiceGrpc;
 import io.tributary.proto.v1.TopicMetadata;
+import io.tributary.record.Compression;
+import io.tributary.record.Header;
+import io.tributary.record.RecordBatch;
+import io.tributary.record.RecordBatchBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Real brokers in the test JVM on 127.0.0.1, free ports and a temp dir each, for client tests:
- * {@code new TestBrokers(dir, 1).start()}, {@link #bootstrap()}, {@link #createTopic},
- * {@link #stopBroker}/{@link #startBroker}, {@link #leaderOf}. Closes everything in {@link #close}.
- * Topics are created with the raw gRPC API so these tests do not depend on the Admin client.
+ * Real brokers in the test JVM on 127.0.0.1, free ports and a temp dir each: the one harness of
+ * the client module's tests (producer, consumer, admin). {@code new TestBrokers(dir, 1).start()},
+ * {@link #bootstrap()}/{@link #address}, {@link #createTopic}, {@link #produce} (raw batches built
+ * with {@link RecordBatchBuilder}, see {@link #recs}), {@link #stopBroker}/{@link #startBroker},
+ * {@link #leaderOf}. Closes everything in {@link #close}. Topics are created and records produced
+ * with the raw gRPC API so these tests do not depend on the Admin client or the producer.
+ *
+ * <p>The first three brokers are the controller voters; {@code extra} broker settings override the
+ * defaults set here (a 3 s broker session, a 5 s shutdown, 4 client threads).
  *
  * <p>Thread-safety: for one test thread.
  */
@@ -46,7 +64,7 @@ public final class TestBrokers implements AutoCloseable {
     private final Map<String, String> extra;
     private final List<int[]> ports = new ArrayList<>();
     private final Broker[] brokers;
-    private final ManagedChannel[] channels;
+    private final Map<Integer, ManagedChannel> channels = new HashMap<>();
 
     public TestBrokers(Path dir, int size) {
         this(dir, size, Map.of());
@@ -57,19 +75,19 @@ public final class TestBrokers implements AutoCloseable {
         this.size = size;
         this.extra = extra;
         this.brokers = new Broker[size + 1];
-        this.channels = new ManagedChannel[size + 1];
         for (int i = 0; i < size; i++) {
             ports.add(new int[] {freePort(), freePort(), freePort()});
         }
     }
 
+    /** Starts every broker and waits until each is ready and the controller sees all alive. */
     public TestBrokers start() {
         for (int i = 1; i <= size; i++) {
             startBroker(i);
         }
         for (int i = 1; i <= size; i++) {
             int id = i;
-            await().atMost(Duration.ofSeconds(60)).until(() -> brokers[id].isReady());
+            await().atMost(Duration.ofSeconds(90)).until(() -> brokers[id].isReady());
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> metadata().describeCluster(
                 DescribeClusterRequest.getDefaultInstance()).getBrokersList().stream()
@@ -94,6 +112,7 @@ public final class TestBrokers implements AutoCloseable {
         return b.build();
     }
 
+    /** Starts (or restarts, on its data) broker {@code id}; does not wait until it is ready. */
     public Broker startBroker(int id) {
         try {
             brokers[id] = Broker.start(config(id));
@@ -104,9 +123,9 @@ public final class TestBrokers implements AutoCloseable {
     }
 
     public synchronized void stopBroker(int id) {
-        if (channels[id] != null) {
-            channels[id].shutdownNow();
-            channels[id] = null;
+        ManagedChannel ch = channels.remove(id);
+        if (ch != null) {
+            ch.shutdownNow();
         }
         if (brokers[id] != null) {
             brokers[id].close();
@@ -114,6 +133,7 @@ public final class TestBrokers implements AutoCloseable {
         }
     }
 
+    /** The broker with this id, or null when stopped. */
     public Broker broker(int id) {
         return brokers[id];
     }
@@ -127,16 +147,19 @@ public final class TestBrokers implements AutoCloseable {
         return j.toString();
     }
 
-    /** A running broker's channel, for raw API calls. */
+    /** A channel to the first running broker, for raw API calls. */
     private synchronized ManagedChannel channel() {
-        int id = 1;
-        while (id < size && brokers[id] == null) {
-            id++;
+        for (int i = 1; i <= size; i++) {
+            if (brokers[i] != null) {
+                return channelTo(i);
+            }
         }
-        if (channels[id] == null) {
-            channels[id] = ManagedChannelBuilder.forAddress("127.0.0.1", ports.get(id - 1)[0]).usePlaintext().build();
-        }
-        return channels[id];
+        throw new IllegalStateException("no broker is running");
+    }
+
+    private synchronized ManagedChannel channelTo(int id) {
+        return channels.computeIfAbsent(id, i -> ManagedChannelBuilder.forAddress("127.0.0.1", ports.get(i - 1)[0])
+                .usePlaintext().maxInboundMessageSize(256 * 1024 * 1024).build());
     }
 
     public MetadataServiceGrpc.MetadataServiceBlockingStub metadata() {
@@ -156,6 +179,60 @@ public final class TestBrokers implements AutoCloseable {
             return !t.hasError() && t.getPartitionsCount() == partitions
                     && t.getPartitionsList().stream().allMatch(p -> p.getLeaderId() >= 0);
         });
+    }
+
+    /** One record to produce. */
+    public record Rec(String key, String value, long timestamp, List<Header> headers) {
+        public Rec(String key, String value) {
+            this(key, value, System.currentTimeMillis(), List.of());
+        }
+    }
+
+    /** {@code n} records {@code prefix-k<i>} = {@code prefix-v<i>}. */
+    public static List<Rec> recs(String prefix, int n) {
+        return recs(prefix, n, 0);
+    }
+
+    /** {@code n} records {@code prefix-k<i>} = {@code prefix-v<i>} padded with 'x' to {@code valueBytes}. */
+    public static List<Rec> recs(String prefix, int n, int valueBytes) {
+        List<Rec> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String v = prefix + "-v" + i;
+            out.add(new Rec(prefix + "-k" + i, v + "x".repeat(Math.max(0, valueBytes - v.length()))));
+        }
+        return out;
+    }
+
+    private static ByteBuffer bytes(String s) {
+        return s == null ? null : ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Produces one batch to the partition's leader (asked of the first running broker, retried while
+     * retriable); returns its base offset.
+     */
+    public long produce(String topic, int partition, Compression compression, List<Rec> records) {
+        RecordBatchBuilder b = new RecordBatchBuilder(compression, 16 * 1024 * 1024);
+        for (Rec r : records) {
+            b.append(r.timestamp(), bytes(r.key()), bytes(r.value()), r.headers().toArray(Header[]::new));
+        }
+        RecordBatch batch = b.build();
+        ProduceRequest req = ProduceRequest.newBuilder().setTimeoutMs(30_000).addPartitions(PartitionProduceData
+                .newBuilder().setTopic(topic).setPartition(partition).setRecords(ByteString.copyFrom(batch.buffer())))
+                .build();
+        AtomicReference<PartitionProduceResult> last = new AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .ignoreException(io.grpc.StatusRuntimeException.class).until(() -> {
+            int leader = leaderOf(topic, partition);
+            ManagedChannel ch = leader < 0 || brokers[leader] == null ? channel() : channelTo(leader);
+            PartitionProduceResult p = ProduceServiceGrpc.newBlockingStub(ch).produce(req).getPartitions(0);
+            last.set(p);
+            if (p.hasError() && !p.getError().getRetriable()) {
+                throw new AssertionError("produce to " + topic + "-" + partition + " failed: " + p.getError());
+            }
+            return !p.hasError();
+        });
+        return last.get().getBaseOffset();
     }
 
     /** {@code 127.0.0.1:port} of broker {@code id}'s client listener. */
@@ -186,9 +263,14 @@ public final class TestBrokers implements AutoCloseable {
         for (int i = 1; i <= size; i++) {
             stopBroker(i);
         }
+        synchronized (this) {
+            channels.values().forEach(ManagedChannel::shutdownNow);
+            channels.clear();
+        }
     }
 
-    static synchronized int freePort() {
+    /** A free port on 127.0.0.1, never the same twice in this JVM. */
+    public static synchronized int freePort() {
         while (true) {
             try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
                 int p = s.getLocalPort();

@@ -5,10 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.consumer.Consumer;
-import io.tributary.client.internal.BrokerNode;
 import io.tributary.client.consumer.OffsetAndMetadata;
+import io.tributary.client.internal.BrokerNode;
 import io.tributary.client.serde.Serdes;
 import io.tributary.proto.v1.FindCoordinatorRequest;
 import io.tributary.proto.v1.GroupCoordinator;
@@ -40,25 +41,14 @@ class AdminClusterIT {
     static final int BROKERS = 3;
     static final int GROUPS = 8;
 
-    final List<TestBroker> brokers = new ArrayList<>();
+    TestBrokers brokers;
     Admin admin;
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        int[] client = new int[BROKERS + 1];
-        int[] raft = new int[BROKERS + 1];
-        StringBuilder voters = new StringBuilder();
-        for (int i = 1; i <= BROKERS; i++) {
-            client[i] = TestBroker.freePort();
-            raft[i] = TestBroker.freePort();
-            voters.append(i > 1 ? "," : "").append(i).append("@127.0.0.1:").append(raft[i]);
-        }
-        for (int i = 1; i <= BROKERS; i++) {
-            brokers.add(new TestBroker(dir, i, client[i], raft[i], voters.toString(),
-                    Map.of("group.offsets.topic.partitions", "3", "broker.session.timeout.ms", "3000")));
-        }
-        await().atMost(Duration.ofSeconds(90)).until(() -> brokers.stream().allMatch(TestBroker::isReady));
-        admin = Admin.create(Map.of("bootstrap.servers", brokers.get(1).bootstrap(), "default.api.timeout.ms", "60000"));
+        brokers = new TestBrokers(dir, BROKERS, Map.of("group.offsets.topic.partitions", "3",
+                "broker.session.timeout.ms", "3000")).start();
+        admin = Admin.create(Map.of("bootstrap.servers", brokers.address(2), "default.api.timeout.ms", "60000"));
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 admin.describeCluster().brokers().stream().filter(BrokerDescription::alive).count() == BROKERS);
     }
@@ -68,7 +58,9 @@ class AdminClusterIT {
         if (admin != null) {
             admin.close();
         }
-        brokers.forEach(TestBroker::close);
+        if (brokers != null) {
+            brokers.close();
+        }
     }
 
     @Test
@@ -80,7 +72,7 @@ class AdminClusterIT {
 
         // Standalone commits through the SDK consumer (it finds each group's coordinator itself).
         for (int g = 0; g < GROUPS; g++) {
-            try (Consumer<byte[], byte[]> c = new Consumer<>(Map.of("bootstrap.servers", brokers.get(0).bootstrap(),
+            try (Consumer<byte[], byte[]> c = new Consumer<>(Map.of("bootstrap.servers", brokers.address(1),
                     "group.id", "group-" + g), Serdes.bytesDeserializer(), Serdes.bytesDeserializer())) {
                 c.assign(List.of(new TopicPartition("shared", 0)));
                 c.commitSync(Map.of(new TopicPartition("shared", 0), new OffsetAndMetadata(0)));
@@ -98,9 +90,9 @@ class AdminClusterIT {
 
         // A stale cache entry (the coordinator moved): NOT_COORDINATOR with a hint, followed.
         int actual = coordinators.get("group-0");
-        TestBroker wrong = brokers.get(actual % BROKERS); // a broker that is not the coordinator
-        admin.calls().cacheCoordinator("group-0", new BrokerNode(actual % BROKERS + 1, "127.0.0.1",
-                Integer.parseInt(wrong.bootstrap().split(":")[1]), ""));
+        int wrong = actual % BROKERS + 1; // a broker that is not the coordinator
+        admin.calls().cacheCoordinator("group-0", new BrokerNode(wrong, "127.0.0.1",
+                Integer.parseInt(brokers.address(wrong).split(":")[1]), ""));
         assertThat(admin.describeGroup("group-0").offsets()).hasSize(1);
         assertThat(admin.calls().cachedCoordinator("group-0").id()).isEqualTo(actual);
 
@@ -114,7 +106,7 @@ class AdminClusterIT {
 
     /** The broker id that coordinates each of group-0..group-N, asked directly. */
     private Map<String, Integer> coordinators() {
-        ManagedChannel ch = ManagedChannelBuilder.forTarget(brokers.get(0).bootstrap()).usePlaintext().build();
+        ManagedChannel ch = ManagedChannelBuilder.forTarget(brokers.address(1)).usePlaintext().build();
         try {
             FindCoordinatorRequest.Builder req = FindCoordinatorRequest.newBuilder();
             for (int g = 0; g < GROUPS; g++) {

@@ -4,9 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.tributary.broker.BrokerConfig;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.errors.ClientTimeoutException;
 import io.tributary.client.errors.ConfigException;
@@ -18,25 +19,18 @@ import io.tributary.client.errors.InvalidRequestException;
 import io.tributary.client.errors.InvalidTopicException;
 import io.tributary.client.errors.TopicExistsException;
 import io.tributary.client.errors.UnknownTopicOrPartitionException;
-import io.tributary.proto.v1.Acks;
 import io.tributary.proto.v1.GroupServiceGrpc;
 import io.tributary.proto.v1.OffsetCommitPartition;
 import io.tributary.proto.v1.OffsetCommitRequest;
 import io.tributary.proto.v1.OffsetCommitResponse;
-import io.tributary.proto.v1.PartitionProduceData;
-import io.tributary.proto.v1.ProduceRequest;
-import io.tributary.proto.v1.ProduceResponse;
-import io.tributary.proto.v1.ProduceServiceGrpc;
 import io.tributary.record.Compression;
-import io.tributary.record.RecordBatchBuilder;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,13 +43,16 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class AdminIT {
 
-    TestBroker broker;
+    TestBrokers broker;
     Admin admin;
     ManagedChannel channel;
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        broker = new TestBroker(dir, Map.of());
+        // The broker's own session timeout (not the harness's 3 s): this class always ran with it.
+        broker = new TestBrokers(dir, 1, Map.of(BrokerConfig.GROUP_OFFSETS_TOPIC_PARTITIONS, "2",
+                BrokerConfig.BROKER_SESSION_TIMEOUT_MS, Long.toString(BrokerConfig.BROKER_SESSION_TIMEOUT_MS_DEFAULT)))
+                .start();
         admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrap(), "default.api.timeout.ms", "30000"));
         channel = ManagedChannelBuilder.forTarget(broker.bootstrap()).usePlaintext().build();
     }
@@ -229,7 +226,7 @@ class AdminIT {
 
     @Test
     void shouldFailClearlyAndInBoundedTimeWhenNoBrokerAnswers() {
-        int port = TestBroker.freePort(); // nothing listens there
+        int port = TestBrokers.freePort(); // nothing listens there
         long start = System.nanoTime();
         try (Admin unreachable = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + port,
                 "default.api.timeout.ms", "1500", "request.timeout.ms", "1000"))) {
@@ -248,19 +245,9 @@ class AdminIT {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("nohostport");
     }
 
+    /** {@code count} records with no key and values v0, v1, ... (raw, so these tests need no producer). */
     private void produce(String topic, int partition, int count) {
-        RecordBatchBuilder b = new RecordBatchBuilder(Compression.NONE, Integer.MAX_VALUE);
-        for (int i = 0; i < count; i++) {
-            b.append(System.currentTimeMillis(), null, ByteBuffer.wrap(("v" + i).getBytes(StandardCharsets.UTF_8)));
-        }
-        ByteBuffer buf = b.build().buffer();
-        ProduceRequest req = ProduceRequest.newBuilder().setAcks(Acks.ACKS_ALL)
-                .addPartitions(PartitionProduceData.newBuilder().setTopic(topic).setPartition(partition)
-                        .setRecords(ByteString.copyFrom(buf)))
-                .build();
-        await().atMost(Duration.ofSeconds(20)).until(() -> {
-            ProduceResponse r = ProduceServiceGrpc.newBlockingStub(channel).produce(req);
-            return r.getPartitions(0).getError().getCodeValue() == 0;
-        });
+        broker.produce(topic, partition, Compression.NONE,
+                IntStream.range(0, count).mapToObj(i -> new TestBrokers.Rec(null, "v" + i)).toList());
     }
 }

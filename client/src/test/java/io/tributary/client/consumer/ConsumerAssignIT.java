@@ -1,11 +1,14 @@
 package io.tributary.client.consumer;
 
+import static io.tributary.client.TestBrokers.recs;
+import static io.tributary.client.consumer.ConsumerTests.pollN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumerRecord;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.errors.ClientClosedException;
 import io.tributary.client.errors.ConfigException;
@@ -39,11 +42,11 @@ class ConsumerAssignIT {
 
     private static final AtomicInteger TOPICS = new AtomicInteger();
 
-    Brokers brokers;
+    TestBrokers brokers;
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        brokers = new Brokers(dir, 1, Map.of()).start();
+        brokers = new TestBrokers(dir, 1, Map.of()).start();
     }
 
     @AfterAll
@@ -60,30 +63,7 @@ class ConsumerAssignIT {
     }
 
     private Consumer<String, String> consumer(Map<String, Object> extra) {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("bootstrap.servers", brokers.bootstrap());
-        cfg.put("auto.offset.reset", "earliest");
-        cfg.putAll(extra);
-        return new Consumer<>(cfg, Serdes.stringDeserializer(), Serdes.stringDeserializer());
-    }
-
-    /** Polls until {@code n} records came (fails after 30 s). */
-    private static List<ConsumerRecord<String, String>> pollN(Consumer<String, String> c, int n) {
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (out.size() < n) {
-            assertThat(System.nanoTime() - deadline).as("got %s of %s records", out.size(), n).isNegative();
-            c.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
-        return out;
-    }
-
-    private static List<Brokers.Rec> recs(String prefix, int n) {
-        List<Brokers.Rec> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new Brokers.Rec(prefix + "-k" + i, prefix + "-v" + i));
-        }
-        return out;
+        return ConsumerTests.consumer(brokers.bootstrap(), extra);
     }
 
     @Test
@@ -91,16 +71,16 @@ class ConsumerAssignIT {
         String t = topic(2);
         long ts = 1_700_000_000_000L;
         int expected = 0;
-        Map<Integer, List<Brokers.Rec>> sent = new HashMap<>();
+        Map<Integer, List<TestBrokers.Rec>> sent = new HashMap<>();
         for (Compression codec : Compression.values()) {
             for (int p = 0; p < 2; p++) {
-                List<Brokers.Rec> batch = new ArrayList<>();
+                List<TestBrokers.Rec> batch = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
                     String key = i == 3 ? null : codec + "-key-" + i;
                     String value = i == 5 ? null : codec + "-value-" + i + "-" + "x".repeat(i * 10);
                     List<Header> headers = i % 2 == 0 ? List.of(new Header("h", ("hv" + i).getBytes(StandardCharsets.UTF_8)),
                             new Header("empty", null)) : List.of();
-                    batch.add(new Brokers.Rec(key, value, ts + i, headers));
+                    batch.add(new TestBrokers.Rec(key, value, ts + i, headers));
                 }
                 brokers.produce(t, p, codec, batch);
                 sent.computeIfAbsent(p, k -> new ArrayList<>()).addAll(batch);
@@ -117,11 +97,11 @@ class ConsumerAssignIT {
             for (int p = 0; p < 2; p++) {
                 int part = p;
                 List<ConsumerRecord<String, String>> mine = got.stream().filter(r -> r.partition() == part).toList();
-                List<Brokers.Rec> want = sent.get(p);
+                List<TestBrokers.Rec> want = sent.get(p);
                 assertThat(mine).hasSize(want.size());
                 for (int i = 0; i < mine.size(); i++) {
                     ConsumerRecord<String, String> r = mine.get(i);
-                    Brokers.Rec w = want.get(i);
+                    TestBrokers.Rec w = want.get(i);
                     assertThat(r.offset()).isEqualTo(i);
                     assertThat(r.key()).isEqualTo(w.key());
                     assertThat(r.value()).isEqualTo(w.value());
@@ -168,9 +148,9 @@ class ConsumerAssignIT {
         String t = topic(1);
         TopicPartition tp = new TopicPartition(t, 0);
         long base = System.currentTimeMillis() - 60_000;
-        List<Brokers.Rec> first = new ArrayList<>();
+        List<TestBrokers.Rec> first = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            first.add(new Brokers.Rec("k" + i, "v" + i, base + i * 1000L, List.of()));
+            first.add(new TestBrokers.Rec("k" + i, "v" + i, base + i * 1000L, List.of()));
         }
         brokers.produce(t, 0, Compression.LZ4, first.subList(0, 15));
         brokers.produce(t, 0, Compression.NONE, first.subList(15, 30));

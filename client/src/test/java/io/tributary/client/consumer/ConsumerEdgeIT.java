@@ -1,13 +1,14 @@
 package io.tributary.client.consumer;
 
+import static io.tributary.client.TestBrokers.recs;
+import static io.tributary.client.consumer.ConsumerTests.pollN;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumerRecord;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.errors.OffsetOutOfRangeException;
-import io.tributary.client.serde.Serdes;
 import io.tributary.record.Compression;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,13 +35,13 @@ class ConsumerEdgeIT {
 
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    Brokers brokers;
+    TestBrokers brokers;
 
     @BeforeAll
     void start(@TempDir Path dir) {
         // Frequent Raft snapshots and tiny Raft log segments, so that compaction (which acts only below
         // what Raft may still read) can run within a test.
-        brokers = new Brokers(dir, 1, Map.of("group.offsets.topic.partitions", "1",
+        brokers = new TestBrokers(dir, 1, Map.of("group.offsets.topic.partitions", "1",
                 "group.heartbeat.interval.ms", "200", "group.min.session.timeout.ms", "2000",
                 "raft.server.snapshot.auto.trigger.threshold", "20", "raft.server.log.purge.gap", "4",
                 "raft.server.log.segment.size.max", "1KB")).start();
@@ -60,30 +61,27 @@ class ConsumerEdgeIT {
     }
 
     private Consumer<String, String> consumer(Map<String, Object> extra) {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("bootstrap.servers", brokers.bootstrap());
-        cfg.put("auto.offset.reset", "earliest");
-        cfg.putAll(extra);
-        return new Consumer<>(cfg, Serdes.stringDeserializer(), Serdes.stringDeserializer());
+        return ConsumerTests.consumer(brokers.bootstrap(), extra);
     }
 
-    private static List<Brokers.Rec> recs(String prefix, int n, int valueBytes) {
-        List<Brokers.Rec> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            String v = prefix + "-v" + i;
-            out.add(new Brokers.Rec(prefix + "-k" + i, v + "x".repeat(Math.max(0, valueBytes - v.length()))));
-        }
-        return out;
-    }
+    /** A listener that adds "revoked N", "assigned N" or "lost N" to {@code events} (N partitions). */
+    private static RebalanceListener counting(List<String> events) {
+        return new RebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                events.add("revoked " + partitions.size());
+            }
 
-    private static List<ConsumerRecord<String, String>> pollN(Consumer<String, String> c, int n) {
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (out.size() < n) {
-            assertThat(System.nanoTime() - deadline).as("got %s of %s records", out.size(), n).isNegative();
-            c.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
-        return out;
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                events.add("assigned " + partitions.size());
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                events.add("lost " + partitions.size());
+            }
+        };
     }
 
     @Test
@@ -173,7 +171,7 @@ class ConsumerEdgeIT {
             // survivors are separated by offset gaps.
             String key = i % 3 == 0 ? "unique" + i : "hot" + (i % 2);
             String value = "value-" + i + "-" + "y".repeat(100);
-            brokers.produce(t, 0, Compression.NONE, List.of(new Brokers.Rec(key, value)));
+            brokers.produce(t, 0, Compression.NONE, List.of(new TestBrokers.Rec(key, value)));
             latest.put(key, value);
             produced++;
         }
@@ -211,22 +209,7 @@ class ConsumerEdgeIT {
         String t = topic(2, Map.of());
         String g = "stuck" + NAMES.incrementAndGet();
         List<String> events = new CopyOnWriteArrayList<>();
-        RebalanceListener l = new RebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                events.add("revoked " + partitions.size());
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                events.add("assigned " + partitions.size());
-            }
-
-            @Override
-            public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                events.add("lost " + partitions.size());
-            }
-        };
+        RebalanceListener l = counting(events);
         try (Consumer<String, String> stuck = consumer(Map.of("group.id", g, "max.poll.interval.ms", 1500,
                 "client.id", "stuck"))) {
             stuck.subscribe(List.of(t), l);
@@ -271,22 +254,7 @@ class ConsumerEdgeIT {
         String t = topic(2, Map.of());
         String g = "fenced" + NAMES.incrementAndGet();
         List<String> events = new CopyOnWriteArrayList<>();
-        RebalanceListener l = new RebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                events.add("revoked " + partitions.size());
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                events.add("assigned " + partitions.size());
-            }
-
-            @Override
-            public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                events.add("lost " + partitions.size());
-            }
-        };
+        RebalanceListener l = counting(events);
         try (Consumer<String, String> slow = consumer(Map.of("group.id", g, "rebalance.timeout.ms", 1500,
                 "session.timeout.ms", 6000, "client.id", "slow"))) {
             slow.subscribe(List.of(t), l);

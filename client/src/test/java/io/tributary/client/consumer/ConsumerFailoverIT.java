@@ -1,19 +1,18 @@
 package io.tributary.client.consumer;
 
+import static io.tributary.client.TestBrokers.recs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumerRecord;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
-import io.tributary.client.serde.Serdes;
 import io.tributary.proto.v1.FindCoordinatorRequest;
 import io.tributary.proto.v1.GroupCoordinator;
-import io.tributary.proto.v1.MetadataRequest;
 import io.tributary.record.Compression;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +33,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConsumerFailoverIT {
 
-    Brokers brokers;
+    TestBrokers brokers;
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        brokers = new Brokers(dir, 3, Map.of("group.offsets.topic.partitions", "1",
+        brokers = new TestBrokers(dir, 3, Map.of("group.offsets.topic.partitions", "1",
                 "group.heartbeat.interval.ms", "300", "group.min.session.timeout.ms", "2000",
                 // Election timeouts for a loaded 2-core machine: no spurious leader changes mid-test.
                 "raft.server.rpc.timeout.min", "1s", "raft.server.rpc.timeout.max", "2s")).start();
@@ -52,24 +51,7 @@ class ConsumerFailoverIT {
     }
 
     private Consumer<String, String> consumer(Map<String, Object> extra) {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("bootstrap.servers", brokers.bootstrap());
-        cfg.put("auto.offset.reset", "earliest");
-        cfg.putAll(extra);
-        return new Consumer<>(cfg, Serdes.stringDeserializer(), Serdes.stringDeserializer());
-    }
-
-    private static List<Brokers.Rec> recs(String prefix, int n) {
-        List<Brokers.Rec> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new Brokers.Rec(prefix + "-k" + i, prefix + "-v" + i));
-        }
-        return out;
-    }
-
-    private int leaderOf(String topic, int partition) {
-        return brokers.metadata().metadata(MetadataRequest.newBuilder().addTopics(topic).build()).getTopics(0)
-                .getPartitions(partition).getLeaderId();
+        return ConsumerTests.consumer(brokers.bootstrap(), extra);
     }
 
     private void restart(int id) {
@@ -91,7 +73,7 @@ class ConsumerFailoverIT {
                 c.poll(Duration.ofMillis(100)).forEach(got::add);
                 return got.size() >= 100;
             });
-            int leader = leaderOf(t, 0);
+            int leader = brokers.leaderOf(t, 0);
             brokers.stopBroker(leader);
             try {
                 for (int p = 0; p < 2; p++) {

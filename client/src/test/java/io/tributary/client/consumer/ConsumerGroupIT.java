@@ -1,20 +1,21 @@
 package io.tributary.client.consumer;
 
+import static io.tributary.client.TestBrokers.recs;
+import static io.tributary.client.consumer.ConsumerTests.pollN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tributary.client.ConsumerRecord;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.errors.GroupNotEmptyException;
 import io.tributary.client.errors.InvalidRequestException;
-import io.tributary.client.serde.Serdes;
 import io.tributary.record.Compression;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,11 +41,11 @@ class ConsumerGroupIT {
 
     private static final AtomicInteger NAMES = new AtomicInteger();
 
-    Brokers brokers;
+    TestBrokers brokers;
 
     @BeforeAll
     void start(@TempDir Path dir) {
-        brokers = new Brokers(dir, 1, Map.of("group.offsets.topic.partitions", "2",
+        brokers = new TestBrokers(dir, 1, Map.of("group.offsets.topic.partitions", "2",
                 "group.heartbeat.interval.ms", "300", "group.min.session.timeout.ms", "2000")).start();
     }
 
@@ -60,29 +61,7 @@ class ConsumerGroupIT {
     }
 
     private Consumer<String, String> consumer(Map<String, Object> extra) {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("bootstrap.servers", brokers.bootstrap());
-        cfg.put("auto.offset.reset", "earliest");
-        cfg.putAll(extra);
-        return new Consumer<>(cfg, Serdes.stringDeserializer(), Serdes.stringDeserializer());
-    }
-
-    private static List<Brokers.Rec> recs(String prefix, int n) {
-        List<Brokers.Rec> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(new Brokers.Rec(prefix + "-k" + i, prefix + "-v" + i));
-        }
-        return out;
-    }
-
-    private static List<ConsumerRecord<String, String>> pollN(Consumer<String, String> c, int n) {
-        List<ConsumerRecord<String, String>> out = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (out.size() < n) {
-            assertThat(System.nanoTime() - deadline).as("got %s of %s records", out.size(), n).isNegative();
-            c.poll(Duration.ofMillis(200)).forEach(out::add);
-        }
-        return out;
+        return ConsumerTests.consumer(brokers.bootstrap(), extra);
     }
 
     @Test
@@ -287,7 +266,7 @@ class ConsumerGroupIT {
                         int i = live.get();
                         TopicPartition tp = aParts.get(i % aParts.size());
                         brokers.produce(t, tp.partition(), Compression.NONE,
-                                List.of(new Brokers.Rec("live", "live-" + i)));
+                                List.of(new TestBrokers.Rec("live", "live-" + i)));
                         producedAtNanos.put("live-" + i, System.nanoTime());
                         live.incrementAndGet();
                     }

@@ -1,6 +1,7 @@
 package io.tributary.client.consumer;
 
 import io.tributary.client.ProducerRecord;
+import io.tributary.client.TestBrokers;
 import io.tributary.client.TopicPartition;
 import io.tributary.client.producer.Producer;
 import io.tributary.client.serde.Serdes;
@@ -34,7 +35,7 @@ class ConsumerThroughputIT {
 
     @Test
     void measureThroughput(@TempDir Path dir) throws Exception {
-        try (Brokers brokers = new Brokers(dir, 1, Map.of()).start()) {
+        try (TestBrokers brokers = new TestBrokers(dir, 1, Map.of()).start()) {
             int run = 0;
             for (int recordSize : new int[] {100, 1024}) {
                 for (int partitions : new int[] {1, 4}) {
@@ -50,7 +51,7 @@ class ConsumerThroughputIT {
         }
     }
 
-    private static void produce(Brokers brokers, String topic, int recordSize, int records) throws Exception {
+    private static void produce(TestBrokers brokers, String topic, int recordSize, int records) throws Exception {
         byte[] value = new byte[recordSize];
         new Random(1).nextBytes(value);
         try (Producer<byte[], byte[]> p = new Producer<>(Map.of("bootstrap.servers", brokers.bootstrap(),
@@ -68,7 +69,7 @@ class ConsumerThroughputIT {
         }
     }
 
-    private static void consume(Brokers brokers, String topic, int partitions, int recordSize, int records,
+    private static void consume(TestBrokers brokers, String topic, int partitions, int recordSize, int records,
                                 long buffered) {
         try (Consumer<byte[], byte[]> c = new Consumer<>(Map.of("bootstrap.servers", brokers.bootstrap(),
                 "auto.offset.reset", "earliest", "max.buffered.bytes", buffered, "max.poll.records", 2000),

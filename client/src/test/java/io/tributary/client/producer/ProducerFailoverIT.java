@@ -78,7 +78,7 @@ class ProducerFailoverIT {
                     int l = brokers.leaderOf(topic, part);
                     return l > 0 && l != down;
                 });
-                for (Record r : RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition))) {
+                for (Record r : RawReader.records(brokers, topic, partition)) {
                     long v = r.value().getLong(0);
                     assertThat(seen.add(v)).as("value %d written once", v).isTrue();
                     perKey.computeIfAbsent(StandardCharsets.UTF_8.decode(r.key()).toString(), k -> new ArrayList<>())

@@ -91,7 +91,7 @@ class ProducerIT {
             }
             assertThat(p.metrics().recordsSent()).isEqualTo(500);
         }
-        List<RawReader.ReadBatch> batches = RawReader.readAll(brokers, topic, 0, brokers.leaderAddress(topic, 0));
+        List<RawReader.ReadBatch> batches = RawReader.readAll(brokers, topic, 0);
         List<Record> records = new ArrayList<>();
         for (RawReader.ReadBatch b : batches) {
             assertThat(b.batch().compression()).isEqualTo(codec);
@@ -138,7 +138,7 @@ class ProducerIT {
         }
         for (int partition = 0; partition < 4; partition++) {
             List<String> actual = new ArrayList<>();
-            for (Record r : RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition))) {
+            for (Record r : RawReader.records(brokers, topic, partition)) {
                 actual.add(str(r.key()) + "=" + r.value().getLong(0));
             }
             assertThat(actual).isEqualTo(expected.getOrDefault(partition, List.of()));
@@ -228,7 +228,7 @@ class ProducerIT {
             assertThat(p.send(new ProducerRecord<>(topic, "d", "plain again")).get().offset()).isEqualTo(3);
         }
         List<String> values = new ArrayList<>();
-        for (Record r : RawReader.records(brokers, topic, 0, brokers.leaderAddress(topic, 0))) {
+        for (Record r : RawReader.records(brokers, topic, 0)) {
             values.add(str(r.value()));
         }
         assertThat(values).containsExactly("first", "plain", "second", "plain again");
@@ -263,7 +263,7 @@ class ProducerIT {
                     .offset()).isEqualTo(2);
         }
         List<String> values = new ArrayList<>();
-        for (Record r : RawReader.records(brokers, topic, 0, brokers.leaderAddress(topic, 0))) {
+        for (Record r : RawReader.records(brokers, topic, 0)) {
             values.add(str(r.value()));
         }
         assertThat(values).containsExactly("created", "other", "paid");

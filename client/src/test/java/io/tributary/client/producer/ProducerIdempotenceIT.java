@@ -131,7 +131,7 @@ class ProducerIdempotenceIT {
         }
         int read = 0;
         for (int partition = 0; partition < 2; partition++) {
-            for (Record r : RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition))) {
+            for (Record r : RawReader.records(brokers, topic, partition)) {
                 long v = r.value().getLong(0);
                 RecordMetadata md = acknowledged.remove(v);
                 assertThat(md).as("value %d written once", v).isNotNull();
@@ -174,7 +174,7 @@ class ProducerIdempotenceIT {
         Map<String, List<Long>> perKey = new HashMap<>();
         java.util.Set<Long> seen = new java.util.HashSet<>();
         for (int partition = 0; partition < 2; partition++) {
-            for (Record r : RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition))) {
+            for (Record r : RawReader.records(brokers, topic, partition)) {
                 long v = r.value().getLong(0);
                 if (!seen.add(v)) {
                     continue;
@@ -192,7 +192,7 @@ class ProducerIdempotenceIT {
     private int read(String topic) {
         int n = 0;
         for (int partition = 0; partition < 2; partition++) {
-            n += RawReader.records(brokers, topic, partition, brokers.leaderAddress(topic, partition)).size();
+            n += RawReader.records(brokers, topic, partition).size();
         }
         return n;
     }
@@ -210,7 +210,7 @@ class ProducerIdempotenceIT {
             assertThat(p.send(new ProducerRecord<>(topic, "a", "3")).get(30, TimeUnit.SECONDS).offset()).isEqualTo(2);
             assertThat(p.metrics().epochBumps()).isEqualTo(1);
         }
-        List<RawReader.ReadBatch> batches = RawReader.readAll(brokers, topic, 0, brokers.leaderAddress(topic, 0));
+        List<RawReader.ReadBatch> batches = RawReader.readAll(brokers, topic, 0);
         assertThat(batches).hasSize(3);
         assertThat(batches.get(0).batch().producerEpoch()).isEqualTo((short) 0);
         assertThat(batches.get(1).batch().producerEpoch()).isEqualTo((short) 1);
@@ -226,7 +226,7 @@ class ProducerIdempotenceIT {
                 Serdes.stringSerializer(), Serdes.stringSerializer());
         try {
             assertThat(p.send(new ProducerRecord<>(topic, "a", "1")).get().offset()).isZero();
-            RecordBatch mine = RawReader.readAll(brokers, topic, 0, brokers.leaderAddress(topic, 0)).get(0).batch();
+            RecordBatch mine = RawReader.readAll(brokers, topic, 0).get(0).batch();
             // Another instance takes the id over: bumps the epoch and writes with it.
             String[] hp = brokers.leaderAddress(topic, 0).split(":");
             ManagedChannel ch = ManagedChannelBuilder.forAddress(hp[0], Integer.parseInt(hp[1])).usePlaintext().build();
@@ -254,7 +254,7 @@ class ProducerIdempotenceIT {
             p.close(Duration.ofSeconds(5));
         }
         List<String> values = new ArrayList<>();
-        for (Record r : RawReader.records(brokers, topic, 0, brokers.leaderAddress(topic, 0))) {
+        for (Record r : RawReader.records(brokers, topic, 0)) {
             values.add(java.nio.charset.StandardCharsets.UTF_8.decode(r.value()).toString());
         }
         assertThat(values).containsExactly("1", "usurper");

@@ -65,7 +65,7 @@ class ProducerRecoveryIT {
                 assertThat(accepted.get(i).get(1, TimeUnit.SECONDS).offset()).isEqualTo(i);
             }
             List<Long> values = new ArrayList<>();
-            for (Record r : RawReader.records(brokers, topic, 0, brokers.leaderAddress(topic, 0))) {
+            for (Record r : RawReader.records(brokers, topic, 0)) {
                 values.add(r.value().getLong(0));
             }
             assertThat(values).hasSize(accepted.size());
