@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -217,35 +218,16 @@ class ConsumerEdgeIT {
                 stuck.poll(Duration.ofMillis(100));
                 return stuck.assignment().size() == 2;
             });
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            AtomicReference<Integer> otherOwns = new AtomicReference<>(0);
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread other = new Thread(() -> {
-                try (Consumer<String, String> o = consumer(Map.of("group.id", g, "client.id", "worker"))) {
-                    o.subscribe(List.of(t));
-                    while (!stop.get()) {
-                        o.poll(Duration.ofMillis(100));
-                        otherOwns.set(o.assignment().size());
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "worker-member");
-            other.start();
-            try {
+            try (BackgroundMember other = new BackgroundMember(g, t, "worker")) {
                 // The stuck member does not poll: it leaves by itself and the worker gets both partitions
                 // (no revocation is needed: the stuck member's partitions are free once it left).
-                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 2);
+                await().atMost(Duration.ofSeconds(30)).until(() -> other.owns.get() == 2);
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
                     stuck.poll(Duration.ofMillis(100));
                     return events.contains("lost 2") && stuck.assignment().size() == 1;
                 });
-                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 1);
-            } finally {
-                stop.set(true);
-                other.join(30_000);
+                await().atMost(Duration.ofSeconds(30)).until(() -> other.owns.get() == 1);
             }
-            assertThat(failure.get()).isNull();
         }
     }
 
@@ -264,36 +246,51 @@ class ConsumerEdgeIT {
             });
             // A second member joins while the first does not poll for longer than its rebalance
             // timeout: the coordinator removes the first, which learns it from UNKNOWN_MEMBER_ID.
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            AtomicReference<Integer> otherOwns = new AtomicReference<>(0);
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread other = new Thread(() -> {
-                try (Consumer<String, String> o = consumer(Map.of("group.id", g, "client.id", "other"))) {
-                    o.subscribe(List.of(t));
-                    while (!stop.get()) {
-                        o.poll(Duration.ofMillis(100));
-                        otherOwns.set(o.assignment().size());
-                    }
-                } catch (Throwable e) {
-                    failure.set(e);
-                }
-            }, "other-member");
-            other.start();
-            try {
+            try (BackgroundMember other = new BackgroundMember(g, t, "other")) {
                 // The other member gets a partition only once the slow one was removed (the slow one, not
                 // polling, cannot revoke); the slow one may already have joined again by then.
-                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() >= 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> other.owns.get() >= 1);
                 // The slow member polls again: its partitions are lost (not revoked), and it rejoins.
                 await().atMost(Duration.ofSeconds(30)).until(() -> {
                     slow.poll(Duration.ofMillis(100));
                     return events.contains("lost 2") && slow.assignment().size() == 1;
                 });
                 assertThat(events).doesNotContain("revoked 2");
-                await().atMost(Duration.ofSeconds(30)).until(() -> otherOwns.get() == 1);
-            } finally {
-                stop.set(true);
-                other.join(30_000);
+                await().atMost(Duration.ofSeconds(30)).until(() -> other.owns.get() == 1);
             }
+        }
+    }
+
+    /**
+     * A member of {@code group} subscribed to {@code topic} that polls on its own thread (named
+     * {@code <clientId>-member}) and publishes how many partitions it owns; {@link #close} stops it
+     * and checks that it failed with nothing.
+     */
+    private final class BackgroundMember implements AutoCloseable {
+        final AtomicInteger owns = new AtomicInteger();
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        BackgroundMember(String group, String topic, String clientId) {
+            thread = new Thread(() -> {
+                try (Consumer<String, String> o = consumer(Map.of("group.id", group, "client.id", clientId))) {
+                    o.subscribe(List.of(topic));
+                    while (!stop.get()) {
+                        o.poll(Duration.ofMillis(100));
+                        owns.set(o.assignment().size());
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                }
+            }, clientId + "-member");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(30_000);
             assertThat(failure.get()).isNull();
         }
     }
