@@ -27,15 +27,12 @@ class PlacementIT {
 
     private static final String TOPIC = "spread";
 
+    /**
+     * The even spread of replicas and leaders is checked first (it was a test of its own, with a
+     * 5-broker cluster of its own: 26 s of the suite for a subset of this one).
+     */
     @Test
-    void shouldSpreadReplicasAndLeadersEvenly() {
-        try (TestCluster cluster = startCluster()) {
-            assertEvenlySpread(cluster);
-        }
-    }
-
-    @Test
-    void shouldReCreateTheReplicasOfABrokerStoppedLongerThanTheReplacementTimeout() {
+    void shouldSpreadEvenlyAndReCreateTheReplicasOfABrokerStoppedLongerThanTheReplacementTimeout() {
         try (TestCluster cluster = startCluster()) {
             assertEvenlySpread(cluster);
             List<Acked> acked = new ArrayList<>();

@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Issue 4 §5: the SDK against a real 3-broker cluster (separate JVMs on 127.0.0.1): a round trip
  * with keys, headers and every compression codec; seek by offset and by time; conditional append
- * with two writers racing on one key. One cluster serves every test of the class.
+ * with two writers racing on one key; the event-sourcing example; and the tributary command
+ * ({@link CliScenario}). One cluster serves every test of the class.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 @ExtendWith(BrokerLogsOnFailure.class)
@@ -277,6 +278,12 @@ class SdkRoundTripIT {
             assertThat(second.load("bob").balance()).isEqualTo(7);
             assertThat(second.find("carol")).isEmpty();
         }
+    }
+
+    /** The tributary command, each invocation its own JVM (see {@link CliScenario}). */
+    @Test
+    void shouldProduceAndConsumeStdinLinesAndDescribeTheGroupWithTheTributaryCommand() throws Exception {
+        CliScenario.produceConsumeAndDescribeTheGroup(cluster);
     }
 
     private static void awaitLatch(CountDownLatch latch) {
