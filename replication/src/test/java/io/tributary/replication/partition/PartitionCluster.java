@@ -38,12 +38,24 @@ final class PartitionCluster implements AutoCloseable {
     final Map<String, String> raftProperties;
     final String topicId = UUID.randomUUID().toString();
 
+    /**
+     * Ratis' leader-to-follower retry policy. By default ({@code 1ms,10, 1s,20, 5s,1000}) a leader
+     * that failed more than 30 times to reach a stopped follower retries only every 5 s, so a
+     * restarted follower waited up to 5 s before the leader sent it anything. Tests that stop and
+     * start nodes use short retries instead: the same catch-up, without the wait.
+     */
+    static final String RETRY_POLICY_KEY = "raft.server.log.appender.retry.policy";
+    static final String RETRY_POLICY = "1ms,10, 100ms,1000000";
+
     private PartitionCluster(Path root, int size, Map<String, String> raftProperties) {
         this.root = root;
         this.size = size;
         this.ports = new int[size];
         this.nodes = new ReplicationNode[size];
-        this.raftProperties = raftProperties;
+        Map<String, String> props = new java.util.HashMap<>();
+        props.put(RETRY_POLICY_KEY, RETRY_POLICY);
+        props.putAll(raftProperties);
+        this.raftProperties = Map.copyOf(props);
         for (int i = 0; i < size; i++) {
             ports[i] = freePort();
         }

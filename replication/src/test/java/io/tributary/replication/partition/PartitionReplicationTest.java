@@ -6,6 +6,7 @@ import io.tributary.replication.ExpectedOffsetMismatchException;
 import io.tributary.replication.PartitionReplica;
 import io.tributary.replication.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -178,7 +179,9 @@ class PartitionReplicationTest {
         return out;
     }
 
+    /** A measurement (logged, not asserted): slow, run by {@code mvn -Pslow verify}. */
     @Test
+    @Tag("slow")
     void shouldMeasureDiskBytesPerPayloadByte() throws Exception {
         cluster = PartitionCluster.start(dir, 3, Map.of());
         cluster.createPartition(TP, Map.of());
