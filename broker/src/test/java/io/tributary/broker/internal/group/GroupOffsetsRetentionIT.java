@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class GroupOffsetsRetentionIT {
 
-    static final long RETENTION_MS = 4_000;
+    static final long RETENTION_MS = 2_500;
 
     TestCluster cluster;
     GroupCalls calls;
