@@ -107,7 +107,10 @@ public final class TestBrokers implements AutoCloseable {
                 .controllerVoters(voters.toString())
                 .set(BrokerConfig.BROKER_SESSION_TIMEOUT_MS, "3000")
                 .set(BrokerConfig.SHUTDOWN_TIMEOUT_MS, "5000")
-                .set(BrokerConfig.CLIENT_THREADS, "4");
+                .set(BrokerConfig.CLIENT_THREADS, "4")
+                // Ratis' leader-to-follower retry backs off to 5 s after 30 failures (a stopped
+                // broker), so a restarted broker waited up to 5 s to be caught up; retry every 100 ms.
+                .set("raft.server.log.appender.retry.policy", "1ms,10, 100ms,1000000");
         extra.forEach(b::set);
         return b.build();
     }

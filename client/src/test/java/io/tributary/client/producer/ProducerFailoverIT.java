@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +29,12 @@ import org.slf4j.LoggerFactory;
 /**
  * Three in-process brokers; the leader of a partition is stopped while an idempotent producer
  * writes to it: every record is acknowledged, written exactly once, in send order per key.
+ *
+ * <p>Slow ({@code mvn -Pslow verify}): the default suite covers the same scenario with real broker
+ * processes in integration-tests' {@code IdempotentProducerIT} (leader killed mid-stream, exactly
+ * once, in order), which also duplicates requests and drops answers.
  */
+@Tag("slow")
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ProducerFailoverIT {
 
