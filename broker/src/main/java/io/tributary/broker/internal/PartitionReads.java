@@ -25,15 +25,23 @@ final class PartitionReads {
     }
 
     /**
+     * An offset above the high watermark but within the local log is not out of range: it is not
+     * known to be committed yet, and the read returns nothing (the caller waits for the high
+     * watermark). This happens right after a leader change: the new leader holds every committed
+     * record, but its high watermark only moves once it has committed an entry of its own term,
+     * and a consumer positioned where the old leader's high watermark was must not be told its
+     * position is invalid (it would reset it and read again, or skip, by auto.offset.reset).
+     *
      * @param budget bytes wanted; when {@code allowFirstBatchOverBudget} the first batch comes
      *     whole even when larger
-     * @throws RequestException OFFSET_OUT_OF_RANGE with the valid range
+     * @throws RequestException OFFSET_OUT_OF_RANGE with the valid range: below the log start, or
+     *     above both the high watermark and the end of the local log
      */
     static Read read(PartitionReplica replica, long offset, int budget, boolean allowFirstBatchOverBudget) {
         TopicPartition tp = replica.topicPartition();
         long hw = replica.highWatermark();
         long lso = replica.logStartOffset();
-        if (offset < lso || offset > hw) {
+        if (offset < lso || (offset > hw && offset > replica.logEndOffset())) {
             throw new RequestException(ErrorMapper.offsetOutOfRange(tp, offset, lso, hw));
         }
         ByteString records = ByteString.EMPTY;
