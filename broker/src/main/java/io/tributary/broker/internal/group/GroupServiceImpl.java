@@ -50,6 +50,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * GroupService (group.proto): validates each request here, so bad input is refused at once with
@@ -75,9 +76,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
 
     @Override
     public void joinGroup(JoinGroupRequest request, StreamObserver<JoinGroupResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<JoinGroupResponse> f;
-        try {
+        serve("JoinGroup", out, () -> {
+            CompletableFuture<JoinGroupResponse> f;
             GroupCoordinator.validateGroupId(request.getGroupId(), "group_id");
             requireMemberId(request.getMemberId());
             if (request.getTopicsCount() == 0) {
@@ -117,17 +117,14 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                     coordinator.counts()).thenApply(a -> JoinGroupResponse.newBuilder().setMemberId(a.memberId())
                     .setGeneration(a.generation()).setHeartbeatIntervalMs(a.heartbeatIntervalMs())
                     .setAssignment(a.assignment()).build());
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "JoinGroup", start);
+            return f;
+        });
     }
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<HeartbeatResponse> f;
-        try {
+        serve("Heartbeat", out, () -> {
+            CompletableFuture<HeartbeatResponse> f;
             GroupCoordinator.validateGroupId(request.getGroupId(), "group_id");
             requireMemberId(request.getMemberId());
             if (request.getGeneration() < 0) {
@@ -144,35 +141,29 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                     coordinator.counts()).thenApply(a -> HeartbeatResponse.newBuilder()
                     .setGeneration(a.generation()).setHeartbeatIntervalMs(a.heartbeatIntervalMs())
                     .setAssignment(a.assignment()).build());
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "Heartbeat", start);
+            return f;
+        });
     }
 
     @Override
     public void leaveGroup(LeaveGroupRequest request, StreamObserver<LeaveGroupResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<LeaveGroupResponse> f;
-        try {
+        serve("LeaveGroup", out, () -> {
+            CompletableFuture<LeaveGroupResponse> f;
             GroupCoordinator.validateGroupId(request.getGroupId(), "group_id");
             requireMemberId(request.getMemberId());
             GroupShard shard = coordinator.shardFor(request.getGroupId());
             f = shard.leave(request.getGroupId(), request.getMemberId(), request.getReason(), coordinator.counts())
                     .thenApply(v -> LeaveGroupResponse.getDefaultInstance());
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "LeaveGroup", start);
+            return f;
+        });
     }
 
     // ------------------------------------------------------------------ offsets
 
     @Override
     public void offsetCommit(OffsetCommitRequest request, StreamObserver<OffsetCommitResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<OffsetCommitResponse> f;
-        try {
+        serve("OffsetCommit", out, () -> {
+            CompletableFuture<OffsetCommitResponse> f;
             GroupCoordinator.validateGroupId(request.getGroupId(), "group_id");
             if (request.getPartitionsCount() == 0) {
                 throw RequestException.invalidRequest("partitions is empty: commit at least one partition");
@@ -214,17 +205,14 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                         }
                         return b.build();
                     });
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "OffsetCommit", start);
+            return f;
+        });
     }
 
     @Override
     public void offsetFetch(OffsetFetchRequest request, StreamObserver<OffsetFetchResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<OffsetFetchResponse> f;
-        try {
+        serve("OffsetFetch", out, () -> {
+            CompletableFuture<OffsetFetchResponse> f;
             GroupCoordinator.validateGroupId(request.getGroupId(), "group_id");
             unique(request.getPartitionsList(), p -> p.getTopic() + "\u0000" + p.getPartition(), "partitions");
             List<TopicPartition> wanted = new ArrayList<>();
@@ -242,10 +230,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                 }
                 return b.build();
             });
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "OffsetFetch", start);
+            return f;
+        });
     }
 
     // ------------------------------------------------------------------ administration
@@ -261,9 +247,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
 
     @Override
     public void describeGroups(DescribeGroupsRequest request, StreamObserver<DescribeGroupsResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<DescribeGroupsResponse> f;
-        try {
+        serve("DescribeGroups", out, () -> {
+            CompletableFuture<DescribeGroupsResponse> f;
             requireGroups(request.getGroupIdsList());
             List<CompletableFuture<GroupDescription>> results = new ArrayList<>();
             for (String id : request.getGroupIdsList()) {
@@ -274,10 +259,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                 results.forEach(r -> b.addGroups(r.join()));
                 return b.build();
             });
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "DescribeGroups", start);
+            return f;
+        });
     }
 
     private CompletableFuture<GroupDescription> describe(String groupId) {
@@ -323,9 +306,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
 
     @Override
     public void deleteGroups(DeleteGroupsRequest request, StreamObserver<DeleteGroupsResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<DeleteGroupsResponse> f;
-        try {
+        serve("DeleteGroups", out, () -> {
+            CompletableFuture<DeleteGroupsResponse> f;
             requireGroups(request.getGroupIdsList());
             List<CompletableFuture<DeleteGroupResult>> results = new ArrayList<>();
             for (String id : request.getGroupIdsList()) {
@@ -344,17 +326,14 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                 results.forEach(r -> b.addGroups(r.join()));
                 return b.build();
             });
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "DeleteGroups", start);
+            return f;
+        });
     }
 
     @Override
     public void resetOffsets(ResetOffsetsRequest request, StreamObserver<ResetOffsetsResponse> out) {
-        long start = System.nanoTime();
-        CompletableFuture<ResetOffsetsResponse> f;
-        try {
+        serve("ResetOffsets", out, () -> {
+            CompletableFuture<ResetOffsetsResponse> f;
             String groupId = request.getGroupId();
             GroupCoordinator.validateGroupId(groupId, "group_id");
             switch (request.getTargetCase()) {
@@ -438,10 +417,8 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                     return b.build();
                 });
             });
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        reply(f, out, "ResetOffsets", start);
+            return f;
+        });
     }
 
     // ------------------------------------------------------------------ helpers
@@ -493,6 +470,18 @@ public final class GroupServiceImpl extends GroupServiceGrpc.GroupServiceImplBas
                         + " more than once: each at most once");
             }
         }
+    }
+
+    /** Runs one RPC: a failure thrown while starting it is answered like a failed future. */
+    private <T> void serve(String method, StreamObserver<T> out, Supplier<CompletableFuture<T>> call) {
+        long start = System.nanoTime();
+        CompletableFuture<T> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        reply(f, out, method, start);
     }
 
     private <T> void reply(CompletableFuture<T> f, StreamObserver<T> out, String method, long start) {
